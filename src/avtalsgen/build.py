@@ -1,0 +1,105 @@
+"""The pipeline, step by step: load → validate → context → render → write.
+
+This is the library API; the CLI only parses options and calls these functions.
+
+    from avtalsgen.build import render_municipality
+    render_municipality("lulea")   # writes output/lulea/*.docx
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import context as ctx
+from .errors import AvtalsgenError, ConfigError, Problem
+from .output import Manifest
+from .render import TEMPLATES_DIR, render_docx
+from .validate import Bundle, find_folder, load_municipality
+
+DEFAULT_ROOT = Path("municipalities")
+DEFAULT_OUT = Path("output")
+
+
+@dataclass
+class Outcome:
+    """What happened to one municipality in a run."""
+
+    slug: str
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    error: AvtalsgenError | None = None
+    seconds: float = 0.0
+
+
+def load(target: str | Path, root: Path = DEFAULT_ROOT) -> Bundle:
+    """Find and validate one municipality (slug under root, or a folder path)."""
+    folder = find_folder(str(target), root)
+    return load_municipality(folder, display_root=Path.cwd())
+
+
+def all_targets(root: Path = DEFAULT_ROOT) -> list[str]:
+    if not root.is_dir():
+        raise ConfigError([Problem(root, None, "", "no municipalities folder here")])
+    return sorted(p.name for p in root.iterdir() if (p / "municipality.yaml").is_file())
+
+
+def template_for(bundle: Bundle, doc_type: str) -> Path:
+    """A template in the municipality's own templates/ folder wins over the shared one."""
+    own = bundle.folder / "templates" / f"{doc_type}.docx"
+    if own.exists():
+        if not own.resolve().is_relative_to(bundle.folder.resolve()):
+            raise ConfigError([Problem(own, None, "", "template override points outside "
+                                       "the municipality folder; refused")])
+        return own
+    return TEMPLATES_DIR / f"{doc_type}.docx"
+
+
+def render_bundle(bundle: Bundle, names: list[str] | None = None) -> dict[str, bytes]:
+    """Render documents of a validated municipality to .docx bytes, by document name."""
+    chosen = names or list(bundle.municipality.documents)
+    unknown = [n for n in chosen if n not in bundle.documents]
+    if unknown:
+        raise ConfigError([Problem(bundle.folder / "municipality.yaml", None, "documents",
+                                   f"no document {n!r} (known: "
+                                   f"{', '.join(bundle.documents)})") for n in unknown])
+    out: dict[str, bytes] = {}
+    for name in chosen:
+        doc = bundle.documents[name]
+        context = ctx.build_context(bundle.municipality, bundle.statistics,
+                                    bundle.documents, name)
+        props = ctx.properties(bundle.municipality, doc, context["doc"]["subtitle"])
+        out[name] = render_docx(template_for(bundle, doc.type), context, props)
+    return out
+
+
+def render_municipality(target: str | Path, *, root: Path = DEFAULT_ROOT,
+                        out_dir: Path = DEFAULT_OUT, names: list[str] | None = None,
+                        force: bool = False) -> Outcome:
+    """Validate, render and write one municipality's documents."""
+    start = time.perf_counter()
+    bundle = load(target, root)
+    rendered = render_bundle(bundle, names)
+    manifest = Manifest(out_dir / bundle.slug)
+    files = {f"{name}.docx": data for name, data in rendered.items()}
+    if not force:
+        manifest.check_writable(list(files))
+    outcome = Outcome(bundle.slug)
+    for file_name, data in files.items():
+        path = out_dir / bundle.slug / file_name
+        (outcome.written if manifest.write(file_name, data) else outcome.unchanged).append(path)
+    manifest.save()
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def render_many(targets: list[str], **kwargs: object) -> list[Outcome]:
+    """Render each target; one broken municipality does not stop the others."""
+    outcomes = []
+    for target in targets:
+        try:
+            outcomes.append(render_municipality(target, **kwargs))  # type: ignore[arg-type]
+        except AvtalsgenError as e:
+            outcomes.append(Outcome(str(target), error=e))
+    return outcomes

@@ -1,0 +1,112 @@
+"""The `avtalsgen` command: click commands only; the work is in the library.
+
+Heavy modules are imported inside the commands so `--help` and `--version`
+start fast. User errors (AvtalsgenError) exit 2 with a plain message; anything
+else is a bug and exits 1 with its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from . import __version__
+
+ROOT_OPTION = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("municipalities"),
+    show_default=True, envvar="AVTALSGEN_ROOT",
+    help="Folder holding one folder per municipality.")
+
+
+def _fail(error: Exception) -> NoReturn:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(getattr(error, "exit_code", 2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="avtalsgen")
+def main() -> None:
+    """Write signable Swedish kommun–polis collaboration documents (Word) from YAML."""
+
+
+@main.command()
+@click.argument("targets", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Render every municipality under --root.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output"), show_default=True, help="Output folder.")
+@click.option("--doc", "docs", multiple=True, metavar="NAME",
+              help="Only this document (repeatable), e.g. --doc verksamhetsplan.")
+@click.option("--force", is_flag=True,
+              help="Overwrite output files even if they were edited after generation.")
+@ROOT_OPTION
+def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str, ...],
+           force: bool, root: Path) -> None:
+    """Render municipalities (SLUG under --root, or a folder PATH) to OUT/<slug>/*.docx."""
+    from .build import all_targets, render_many
+    from .errors import AvtalsgenError
+
+    try:
+        chosen = list(targets) + (all_targets(root) if all_ else [])
+    except AvtalsgenError as e:
+        _fail(e)
+    if not chosen:
+        raise click.UsageError("name at least one municipality, or use --all")
+    outcomes = render_many(chosen, root=root, out_dir=out_dir, names=list(docs) or None,
+                           force=force)
+    failed = 0
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failed += 1
+            click.echo(f"error: {outcome.slug}:\n{outcome.error}", err=True)
+            continue
+        for path in outcome.written:
+            click.echo(f"wrote {path}")
+        for path in outcome.unchanged:
+            click.echo(f"unchanged {path}")
+    if failed:
+        click.echo(f"{failed} of {len(outcomes)} municipalities failed", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("targets", nargs=-1)
+@ROOT_OPTION
+def validate(targets: tuple[str, ...], root: Path) -> None:
+    """Check configs only (every municipality when none is named)."""
+    from .build import all_targets, load
+    from .errors import AvtalsgenError
+
+    try:
+        chosen = list(targets) or all_targets(root)
+    except AvtalsgenError as e:
+        _fail(e)
+    failed = 0
+    for target in chosen:
+        try:
+            bundle = load(target, root)
+        except AvtalsgenError as e:
+            failed += 1
+            click.echo(f"{e}", err=True)
+            continue
+        click.echo(f"ok {bundle.folder} ({len(bundle.documents)} documents)")
+    if failed:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--model", type=click.Choice(["municipality", "document", "statistics"]),
+              default=None, help="One file kind only; default: all three.")
+def schema(model: str | None) -> None:
+    """Print the JSON Schema of the config files (for editor autocompletion)."""
+    import json
+
+    from .schema import json_schema
+
+    click.echo(json.dumps(json_schema(model), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,285 @@
+"""Stage 3: a validated model becomes the template context.
+
+The structure of a document (sections, numbering, labels, clauses, organisation
+groups, appendices) is flattened here into one list of `body` items, each a
+plain dict with a `kind`. The templates then need a single loop that lays out
+each kind with a named Word style: structure is data, layout is the template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from . import clauses as clause_library
+from . import model as m
+from .formatting import datum, datum_kort, period, procent, tal
+
+Item = dict[str, Any]
+
+CHART_NAMES = {"line": "Linjediagram", "bar": "Stapeldiagram", "pie": "Cirkeldiagram"}
+MAX_HEADING_LEVEL = 4
+
+DEFAULT_LABELS = {
+    "problem": "Problembild",
+    "goals": "Mål:",
+    "responsible": "Ansvarig:",
+    "timeline": "Tidplan:",
+    "methods": "Metod:",
+}
+
+
+class _Builder:
+    """Collects body items for one document, numbering charts and footnotes."""
+
+    def __init__(self, muni: m.Municipality, stats: m.Statistics) -> None:
+        self.muni = muni
+        self.stats = stats
+        self.items: list[Item] = []
+        self.chart_counts: dict[str, int] = {}
+        self.footnote_count = 0
+        self.library = clause_library.load_library()
+
+    # -- primitives ----------------------------------------------------------------
+    def heading(self, text: str, level: int) -> None:
+        self.items.append({"kind": "heading", "level": min(level, MAX_HEADING_LEVEL),
+                           "text": text})
+
+    def paragraph(self, text: str, style: str = "normal",
+                  footnote: str | None = None) -> None:
+        self.items.append({"kind": "paragraph", "style": style, "text": text,
+                           "footnote": self._footnote(footnote)})
+
+    def _footnote(self, text: str | None) -> Item | None:
+        if text is None:
+            return None
+        self.footnote_count += 1
+        return {"id": self.footnote_count, "text": text}
+
+    def label(self, text: str) -> None:
+        self.items.append({"kind": "label", "text": text})
+
+    def list_items(self, items: list[m.Item], kind: str, style: str = "normal") -> None:
+        for n, item in enumerate(items, start=1):
+            text, footnote = (item, None) if isinstance(item, str) else (item.text,
+                                                                         item.footnote)
+            entry = {"kind": kind, "text": text, "style": style,
+                     "footnote": self._footnote(footnote)}
+            if kind == "numbered":
+                entry["number"] = f"{n}."
+            self.items.append(entry)
+
+    # -- blocks --------------------------------------------------------------------
+    def blocks(self, blocks: list[Any], level: int, doc: m.Document | None) -> None:
+        for block in blocks:
+            self.block(block, level, doc)
+
+    def block(self, block: Any, level: int, doc: m.Document | None) -> None:
+        if isinstance(block, str):
+            self.paragraph(block)
+        elif isinstance(block, m.TextBlock):
+            self.paragraph(block.text, block.style, block.footnote)
+        elif isinstance(block, m.HeadingBlock):
+            self.heading(block.heading, level + 1)
+        elif isinstance(block, m.BulletsBlock):
+            self.list_items(block.bullets, "bullet", block.style)
+        elif isinstance(block, m.NumberedBlock):
+            self.list_items(block.numbered, "numbered")
+        elif isinstance(block, m.LabelBlock):
+            self.label(block.label)
+        elif isinstance(block, m.ClauseBlock):
+            if block.text is not None:
+                paragraphs = block.text
+            else:
+                params = {**clause_library.base_params(self.muni, doc), **block.params}
+                paragraphs = clause_library.render_clause(self.library[block.clause], params)
+            for text in paragraphs:
+                self.paragraph(text)
+        elif isinstance(block, m.TableBlock):
+            self.items.append(table_item(block.table, self.stats.tables[block.table]))
+        elif isinstance(block, m.ChartBlock):
+            self.chart(block.chart)
+        elif isinstance(block, m.GroupBlock):
+            self.group(getattr(self.muni.organisation, block.group), level, doc)
+        elif isinstance(block, m.SignaturesBlock):
+            self.items.append(signatures_item(self.muni.signing, block.signatures))
+        elif isinstance(block, m.PageBreakBlock):
+            self.items.append({"kind": "page_break"})
+        else:  # pragma: no cover - the model admits no other block
+            raise TypeError(f"unknown block {block!r}")
+
+    def chart(self, chart: m.Chart) -> None:
+        name = CHART_NAMES[chart.kind]
+        self.chart_counts[name] = self.chart_counts.get(name, 0) + 1
+        table = self.stats.tables[chart.table]
+        self.items.append({
+            "kind": "chart",
+            "chart": chart,
+            "table": table,
+            "caption": f"{name} {self.chart_counts[name]}. {chart.caption}",
+            "alt": chart.alt + (" (Exempeldata.)" if table.sample_data else ""),
+            "notes": ["Exempeldata: källan anger inga siffror."] if table.sample_data else [],
+        })
+
+    def group(self, group: m.Group, level: int, doc: m.Document | None) -> None:
+        self.heading(group.heading or group.name, level + 1)
+        self.blocks(group.mandate, level + 1, doc)
+        if group.members:
+            if group.members_intro:
+                self.paragraph(group.members_intro)
+            self.list_items(group.members, "bullet")
+        self.blocks(group.reporting, level + 1, doc)
+
+    # -- sections ------------------------------------------------------------------
+    def section(self, sec: m.Section, level: int, number: str | None,
+                doc: m.Document) -> None:
+        if sec.page_break_before:
+            self.items.append({"kind": "page_break"})
+        self.heading(f"{number} {sec.heading}" if number else sec.heading, level)
+        self.blocks(sec.content, level, doc)
+        labels = {**DEFAULT_LABELS,
+                  "commitments": "Åtaganden:" if len(sec.commitments) > 1 else "Åtagande:",
+                  **{k: v for k, v in sec.labels.model_dump().items() if v is not None}}
+        if sec.problem:
+            self.heading(labels["problem"], level + 1)
+            self.blocks(sec.problem, level + 1, doc)
+        if sec.goals:
+            self.label(labels["goals"])
+            if sec.goals_numbered:
+                self.list_items(sec.goals, "numbered")
+            else:
+                for goal in sec.goals:
+                    text, note = (goal, None) if isinstance(goal, str) else (goal.text,
+                                                                             goal.footnote)
+                    self.paragraph(text, footnote=note)
+        for n, sub_goal in enumerate(sec.sub_goals, start=1):
+            self.paragraph(f"Delmål {n}: {sub_goal}")
+        for key in ("commitments", "responsible", "timeline"):
+            values = getattr(sec, key)
+            if values:
+                self.label(labels[key])
+                for value in values:
+                    self.paragraph(value)
+        if sec.methods:
+            self.label(labels["methods"])
+            self.blocks(sec.methods, level, doc)
+        for i, child in enumerate(sec.sections, start=1):
+            child_number = None
+            if sec.number_sections:
+                child_number = f"{number.rstrip('.')}.{i}" if number else f"{i}."
+            self.section(child, level + 1, child_number, doc)
+
+
+def table_item(table_id: str, table: m.Table) -> Item:
+    """A table with every cell already formatted the Swedish way."""
+    def fmt(cell: m.Cell) -> str:
+        if cell is None:
+            return "–"
+        if isinstance(cell, bool) or not isinstance(cell, (int, float)):
+            return str(cell)
+        if table.unit == "percent":
+            return procent(cell, table.decimals)
+        return tal(cell, table.decimals)
+
+    def header(cell: m.Cell) -> str:
+        # Column headings are labels (often years), never grouped as numbers.
+        return "" if cell is None else str(cell)
+
+    rows = [[str(row[0]) if row[0] is not None else "", *(fmt(c) for c in row[1:])]
+            for row in table.rows]
+    total = None
+    if table.total is not None:
+        total = [table.total.label, *(fmt(v) for v in table.column_sums())]
+    notes = []
+    if table.source:
+        notes.append(f"Källa: {table.source}")
+    if table.sample_data:
+        notes.append("Exempeldata: källan anger inga siffror.")
+    return {"kind": "table", "id": table_id, "title": table.title,
+            "columns": [header(c) for c in table.columns], "rows": rows, "total": total,
+            "notes": notes, "text_table": table.unit == "text"}
+
+
+def signatures_item(signing: m.Signing, line_style: str) -> Item:
+    place = signing.place_text or signing.place or ""
+    when = ""
+    if signing.date is not None:
+        when = str(signing.date.year) if signing.year_only else datum(signing.date)
+    return {
+        "kind": "signatures",
+        "place_date": " ".join(x for x in (place, when) if x),
+        "dotted": line_style == "dotted",
+        "signatories": [{"name": s.name, "title": s.title, "party": s.party}
+                        for s in signing.signatories],
+    }
+
+
+def default_subtitle(muni: m.Municipality) -> str:
+    return f"{muni.kommun.name} och {muni.polis.name} {period(muni.period.start, muni.period.end)}"
+
+
+def party(p: m.Party) -> dict[str, Any]:
+    return {"name": p.name, "short_name": p.short_name,
+            "header": p.header_name or p.name,
+            "demonym": p.demonym.model_dump() if p.demonym else None}
+
+
+def build_context(muni: m.Municipality, stats: m.Statistics,
+                  documents: dict[str, m.Document], name: str,
+                  *, draft: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a template sees for one document."""
+    doc = documents[name]
+    b = _Builder(muni, stats)
+    b.blocks(doc.cover, 0, doc)
+    has_cover_break = bool(doc.cover) or doc.toc is not None
+    if has_cover_break:
+        b.items.append({"kind": "page_break"})
+    toc_index = None
+    if doc.toc is not None:
+        toc_index = len(b.items)
+        b.items.append({"kind": "toc", "title": doc.toc, "entries": []})
+        b.items.append({"kind": "page_break"})
+    for sec in doc.sections:
+        b.section(sec, 1, None, doc)
+    b.blocks(doc.closing, 1, doc)
+    for n, appendix_name in enumerate(doc.appendices, start=1):
+        appendix = documents[appendix_name]
+        b.items.append({"kind": "page_break"})
+        b.heading(f"Bilaga {n} {appendix.title}", 1)
+        b.blocks(appendix.cover, 1, appendix)
+        for sec in appendix.sections:
+            b.section(sec, 2, None, appendix)
+        b.blocks(appendix.closing, 2, appendix)
+    if toc_index is not None:
+        b.items[toc_index]["entries"] = [
+            {"level": it["level"], "text": it["text"]}
+            for it in b.items if it["kind"] == "heading" and it["level"] <= doc.toc_levels]
+    subtitle = doc.subtitle if doc.subtitle is not None else default_subtitle(muni)
+    adopted = None
+    if doc.adopted:
+        adopted = f"Antagen av {doc.adopted.by} {datum_kort(doc.adopted.date)}"
+    return {
+        "doc": {"name": name, "type": doc.type, "title": doc.title, "subtitle": subtitle,
+                "adopted": adopted},
+        "kommun": party(muni.kommun),
+        "polis": party(muni.polis),
+        "period": period(muni.period.start, muni.period.end),
+        "body": b.items,
+        "footnotes": [it["footnote"] for it in b.items if it.get("footnote")],
+        "draft": draft,
+    }
+
+
+def properties(muni: m.Municipality, doc: m.Document, subtitle: str) -> dict[str, Any]:
+    """Document properties, taken from the config so output is reproducible."""
+    signed = muni.signing.date
+    stamp = dt.datetime.combine(signed or dt.date(muni.period.start, 1, 1), dt.time())
+    return {
+        "title": doc.title,
+        "subject": subtitle,
+        "author": f"{muni.kommun.name} och {muni.polis.name}",
+        "language": "sv-SE",
+        "keywords": "samverkansöverenskommelse; brottsförebyggande; trygghet",
+        "created": stamp,
+        "modified": stamp,
+    }

@@ -1,0 +1,410 @@
+"""Stage 2: the vocabulary of the documents, as Pydantic models.
+
+Every model forbids unknown keys (a typo must not vanish) and carries a short
+Swedish description per field, which `avtalsgen schema` exports for editors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+# XML 1.0 cannot hold these; a .docx with them is corrupt, so they are refused.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: str) -> str:
+    match = _FORBIDDEN.search(value)
+    if match:
+        raise ValueError(
+            f"contains the control character U+{ord(match.group()):04X} at position "
+            f"{match.start() + 1}, which a Word document cannot hold")
+    # Word has one kind of line break: a lone or paired CR becomes a newline.
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_xml_safe)]
+Name = Annotated[str, AfterValidator(_xml_safe), AfterValidator(_not_blank)]
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
+Cell = int | float | Text | None
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def d(text: str, **kw: Any) -> Any:
+    """Field with a Swedish description (shown in the JSON Schema)."""
+    return Field(description=text, **kw)
+
+
+# --- parties, period, signing ---------------------------------------------------
+
+class Demonym(Model):
+    """Invånarbeteckning: oregelbunden, därför data och inte regel."""
+
+    indefinite: Name = d("Obestämd plural, t.ex. 'Lulebor'.")
+    definite: Name = d("Bestämd plural, t.ex. 'Luleborna'.")
+
+
+class Party(Model):
+    """En part i överenskommelsen: kommunen eller lokalpolisområdet."""
+
+    name: Name = d("Fullständigt namn, t.ex. 'Luleå kommun' eller 'Lokalpolisområde Luleå-Boden'.")
+    short_name: Name = d("Kort namn, t.ex. 'Luleå' eller 'Luleå-Boden'.")
+    demonym: Demonym | None = d("Invånarbeteckning (bara för kommunen).", default=None)
+    header_name: Text | None = d(
+        "Namn i sidhuvudet (t.ex. 'LULEÅ KOMMUN'); standard är name.", default=None)
+
+
+class Period(Model):
+    """Överenskommelsens period i hela år."""
+
+    start: int = d("Första år, t.ex. 2020.", ge=1900, le=2200)
+    end: int = d("Sista år, t.ex. 2023.", ge=1900, le=2200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Validity(Model):
+    """Exakta giltighetsdatum (t.ex. 2019-12-20 – 2023-06-01)."""
+
+    start: dt.date = d("Första giltighetsdag (ÅÅÅÅ-MM-DD).")
+    end: dt.date = d("Sista giltighetsdag (ÅÅÅÅ-MM-DD).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Validity:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Signatory(Model):
+    """En person som skriver under."""
+
+    name: Text = d("Namn, t.ex. 'Fredrik Hansson'.")
+    title: Name = d("Titel, t.ex. 'Kommunalråd'.")
+    party: Literal["kommun", "polis"] = d("Vilken part personen företräder.")
+
+
+class Signing(Model):
+    """Ort, datum och undertecknare."""
+
+    place: Text | None = d("Ort för undertecknandet, t.ex. 'Luleå'.", default=None)
+    date: dt.date | None = d("Datum för undertecknandet (ÅÅÅÅ-MM-DD).", default=None)
+    year_only: bool = d("Visa bara året ('Luleå 2020') i stället för hela datumet.",
+                        default=False)
+    place_text: Text | None = d(
+        "Egen text för ort och datum, t.ex. 'Strängnäs kommun'; standard är place.",
+        default=None)
+    signatories: list[Signatory] = d("Undertecknare i den ordning de visas.", min_length=1)
+
+
+# --- statistics -----------------------------------------------------------------
+
+class Total(Model):
+    """Summarad rad som räknas fram ur tabellens data."""
+
+    label: Name = d("Radens etikett, t.ex. 'Totalt'.", default="Totalt")
+    values: list[Cell] | None = d(
+        "Valfri kontroll: summor som de står i källan; avvikelse från data är ett fel.",
+        default=None)
+
+
+class Table(Model):
+    """Tabell med statistik eller text; första kolumnen är radernas etikett."""
+
+    title: Text | None = d("Rubrik ovanför tabellen.", default=None)
+    columns: list[Cell] = d("Kolumnrubriker, inklusive etikettkolumnen.", min_length=1)
+    rows: list[list[Cell]] = d("Rader: etikett följd av ett värde per kolumn.")
+    total: Total | None = d("Lägg till en summarad räknad ur data.", default=None)
+    unit: Literal["number", "percent", "text"] = d(
+        "Värdenas enhet: number (antal), percent (procent) eller text.", default="number")
+    decimals: int | None = d("Antal decimaler; standard är så många som behövs.",
+                             default=None, ge=0, le=6)
+    source: Text | None = d("Källa, visas under tabellen.", default=None)
+    sample_data: bool = d(
+        "Sant när värdena är exempeldata (källan saknar siffror); visas i dokumentet.",
+        default=False)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Table:
+        width = len(self.columns)
+        for i, row in enumerate(self.rows):
+            if len(row) != width:
+                raise ValueError(f"row {i + 1} has {len(row)} cells but there are "
+                                 f"{width} columns")
+        if self.total is not None:
+            if self.unit == "text":
+                raise ValueError("a text table cannot have a total")
+            for i, row in enumerate(self.rows):
+                for j, cell in enumerate(row[1:], start=2):
+                    if not (cell is None or isinstance(cell, (int, float))):
+                        raise ValueError(f"row {i + 1}, column {j} is text ({cell!r}); "
+                                         "a table with a total needs numbers")
+            given = self.total.values
+            if given is not None:
+                if len(given) != width - 1:
+                    raise ValueError(f"total.values has {len(given)} values but the "
+                                     f"table has {width - 1} value columns")
+                for j, (want, got) in enumerate(zip(given, self.column_sums(), strict=True),
+                                                start=2):
+                    if want is not None and not _close(want, got):
+                        raise ValueError(f"the given total {want!r} in column "
+                                         f"{self.columns[j - 1]!r} disagrees with the "
+                                         f"sum of the data ({got!r})")
+        return self
+
+    def column_sums(self) -> list[float | int]:
+        sums: list[float | int] = []
+        for j in range(1, len(self.columns)):
+            sums.append(sum(row[j] or 0 for row in self.rows))  # type: ignore[misc]
+        return sums
+
+
+def _close(a: Any, b: Any) -> bool:
+    return isinstance(a, (int, float)) and abs(float(a) - float(b)) < 1e-9 * max(1, abs(b))
+
+
+class Chart(Model):
+    """Diagram ritat ur en tabell (matplotlib)."""
+
+    table: Id = d("Id för tabellen i statistics.yaml som diagrammet ritas ur.")
+    kind: Literal["line", "bar", "pie"] = d("Diagramtyp: line, bar eller pie.")
+    caption: Name = d("Bildtext efter 'Linjediagram N.'.")
+    alt: Name = d("Alternativtext för skärmläsare: vad diagrammet visar.")
+    series: Literal["rows", "columns"] = d(
+        "Varje rad är en serie (standard) eller varje kolumn.", default="rows")
+
+
+# --- content blocks -------------------------------------------------------------
+
+class TextBlock(Model):
+    """Stycke med valfri fotnot."""
+
+    text: Text = d("Styckets text.")
+    footnote: Text | None = d("Fotnot till stycket.", default=None)
+    style: Literal["normal", "emphasis", "strong", "quote"] = d(
+        "Stil: normal, emphasis (kursiv), strong (fet) eller quote.", default="normal")
+
+
+Item = Text | TextBlock
+
+
+class HeadingBlock(Model):
+    heading: Name = d("Underrubrik en nivå under avsnittets rubrik.")
+
+
+class BulletsBlock(Model):
+    bullets: list[Item] = d("Punktlista.", min_length=1)
+    style: Literal["normal", "emphasis", "strong"] = d("Stil för punkterna.",
+                                                        default="normal")
+
+
+class NumberedBlock(Model):
+    numbered: list[Item] = d("Numrerad lista (1., 2., …).", min_length=1)
+
+
+class LabelBlock(Model):
+    label: Name = d("Kort fet etikett, t.ex. 'Mål:'.")
+
+
+class ClauseBlock(Model):
+    clause: Id = d("Nyckel i textbiblioteket (templates/clauses.yaml).")
+    params: dict[str, Text] = d("Extra parametrar till textblocket.", default_factory=dict)
+    text: list[Text] | None = d("Egen formulering som ersätter bibliotekets stycken.",
+                                default=None)
+
+
+class TableBlock(Model):
+    table: Id = d("Id för en tabell i statistics.yaml.")
+
+
+class ChartBlock(Model):
+    chart: Chart = d("Diagram ritat ur en tabell.")
+
+
+class GroupBlock(Model):
+    group: Literal["steering_group", "preparatory_group", "working_groups"] = d(
+        "Grupp ur organisation som beskrivs här.")
+
+
+class SignaturesBlock(Model):
+    signatures: Literal["lines", "dotted"] = d(
+        "Underskrifter här: 'lines' (linje) eller 'dotted' (prickad rad).")
+
+
+class PageBreakBlock(Model):
+    page_break: Literal[True] = d("Ny sida här.")
+
+
+def _block_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "plain"
+    if isinstance(value, BaseModel):
+        return type(value).__name__
+    if isinstance(value, dict):
+        for key in BLOCK_KEYS:
+            if key in value:
+                return key
+    return None
+
+
+Block = Annotated[
+    (
+        Annotated[Text, Tag("plain")]
+        | Annotated[TextBlock, Tag("text")]
+        | Annotated[HeadingBlock, Tag("heading")]
+        | Annotated[BulletsBlock, Tag("bullets")]
+        | Annotated[NumberedBlock, Tag("numbered")]
+        | Annotated[LabelBlock, Tag("label")]
+        | Annotated[ClauseBlock, Tag("clause")]
+        | Annotated[TableBlock, Tag("table")]
+        | Annotated[ChartBlock, Tag("chart")]
+        | Annotated[GroupBlock, Tag("group")]
+        | Annotated[SignaturesBlock, Tag("signatures")]
+        | Annotated[PageBreakBlock, Tag("page_break")]
+    ),
+    Discriminator(
+        _block_kind,
+        custom_error_type="block_kind",
+        custom_error_message=(
+            "a block is text, or a mapping with one of the keys: text, heading, bullets, "
+            "numbered, label, clause, table, chart, group, signatures, page_break"),
+    ),
+]
+# "text" last: a clause block may carry its own `text:` wording.
+BLOCK_KEYS = ("clause", "heading", "bullets", "numbered", "label", "table", "chart", "group",
+              "signatures", "page_break", "text")
+
+
+# --- organisation ---------------------------------------------------------------
+
+class Group(Model):
+    """Styrgrupp, beredningsgrupp eller arbetsgrupper."""
+
+    name: Name = d("Gruppens namn, t.ex. 'Styrgrupp'.")
+    heading: Text | None = d("Rubrik i dokumentet; standard är name.", default=None)
+    mandate: list[Block] = d("Uppdrag och mandat (stycken, textblock).", default_factory=list)
+    members_intro: Text | None = d(
+        "Inledning till medlemslistan, t.ex. 'I beredningsgruppen ingår:'.", default=None)
+    members: list[Item] = d("Medlemmar (roller eller namn).", default_factory=list)
+    reporting: list[Block] = d("Hur gruppen rapporterar.", default_factory=list)
+
+
+class Organisation(Model):
+    steering_group: Group | None = d("Styrgrupp.", default=None)
+    preparatory_group: Group | None = d("Beredningsgrupp.", default=None)
+    working_groups: Group | None = d("Arbetsgrupper.", default=None)
+
+
+# --- sections -------------------------------------------------------------------
+
+class Labels(Model):
+    """Egna etiketter för ett avsnitts fält (standard: 'Mål:', 'Åtagande:' …)."""
+
+    problem: Text | None = d("Standard 'Problembild'.", default=None)
+    goals: Text | None = d("Standard 'Mål:'.", default=None)
+    commitments: Text | None = d("Standard 'Åtagande:' / 'Åtaganden:'.", default=None)
+    responsible: Text | None = d("Standard 'Ansvarig:'.", default=None)
+    timeline: Text | None = d("Standard 'Tidplan:'.", default=None)
+    methods: Text | None = d("Standard 'Metod:'.", default=None)
+
+
+class Section(Model):
+    """Avsnitt med rubrik; i handlingsplaner även mål, åtaganden, ansvar och tidplan."""
+
+    heading: Name = d("Avsnittets rubrik.")
+    number_sections: bool = d("Numrera underavsnitten (1., 2. / 6.1, 6.2).", default=False)
+    page_break_before: bool = d("Börja avsnittet på ny sida.", default=False)
+    content: list[Block] = d("Innehåll: stycken, listor, tabeller, diagram …",
+                             default_factory=list)
+    problem: list[Block] = d("Problembild.", default_factory=list)
+    goals: list[Item] = d("Mål.", default_factory=list)
+    goals_numbered: bool = d("Numrera målen (1., 2., …).", default=False)
+    sub_goals: list[Text] = d("Delmål, numreras 'Delmål 1:' osv.", default_factory=list)
+    commitments: list[Text] = d("Åtaganden.", default_factory=list)
+    responsible: list[Text] = d("Ansvarig.", default_factory=list)
+    timeline: list[Text] = d("Tidplan.", default_factory=list)
+    methods: list[Block] = d("Metod.", default_factory=list)
+    labels: Labels = d("Egna etiketter för fälten ovan.", default_factory=Labels)
+    sections: list[Section] = d("Underavsnitt.", default_factory=list)
+
+
+class Adoption(Model):
+    by: Name = d("Beslutande organ, t.ex. 'Styrgruppen'.")
+    date: dt.date = d("Beslutsdatum (ÅÅÅÅ-MM-DD).")
+
+
+DocumentType = Literal["agreement", "action_plan", "situation_report", "citizen_promises",
+                       "appendices"]
+
+
+class Document(Model):
+    """Ett dokument som kommunen tar fram (en YAML-fil per dokument)."""
+
+    type: DocumentType = d("Dokumenttyp; väljer mallen templates/<type>.docx.")
+    title: Name = d("Dokumentets titel, t.ex. 'Samverkansöverenskommelse'.")
+    subtitle: Text | None = d(
+        "Undertitel; standard är '<kommun> och <lokalpolisområde> <period>'.", default=None)
+    adopted: Adoption | None = d("Antagen av (organ och datum).", default=None)
+    validity: Validity | None = d("Exakta giltighetsdatum.", default=None)
+    toc: Text | None = d("Rubrik för en innehållsförteckning, t.ex. 'Innehåll'; "
+                         "utelämna för ingen.", default=None)
+    toc_levels: int = d("Rubriknivåer som tas med i innehållsförteckningen.", default=2,
+                        ge=1, le=4)
+    cover: list[Block] = d("Innehåll på försättssidan efter titeln.", default_factory=list)
+    sections: list[Section] = d("Dokumentets avsnitt.", default_factory=list)
+    closing: list[Block] = d("Avslutande innehåll efter sista avsnittet.",
+                             default_factory=list)
+    appendices: list[Id] = d(
+        "Andra dokument i mappen som läggs till som bilagor (Bilaga 1, 2, …).",
+        default_factory=list)
+
+
+class Municipality(Model):
+    """Kommunens gemensamma uppgifter (municipality.yaml)."""
+
+    kommun: Party = d("Kommunen.")
+    polis: Party = d("Lokalpolisområdet.")
+    period: Period = d("Överenskommelsens period.")
+    signing: Signing = d("Ort, datum och undertecknare.")
+    organisation: Organisation = d("Samverkansorganisationen.", default_factory=Organisation)
+    documents: list[Id] = d(
+        "Dokument att ta fram: namn på YAML-filer i mappen (utan .yaml).", min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_documents(self) -> Municipality:
+        seen: set[str] = set()
+        for name in self.documents:
+            if name in seen:
+                raise ValueError(f"document {name!r} is listed twice")
+            seen.add(name)
+        return self
+
+
+class Statistics(Model):
+    """Tabeller (statistics.yaml), nåbara med id från dokumenten."""
+
+    tables: dict[Id, Table] = d("Tabeller efter id.", default_factory=dict)

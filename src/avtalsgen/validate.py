@@ -1,0 +1,290 @@
+"""Stage 2: turn loaded YAML into models and check what the models alone cannot.
+
+Every problem in every file of a municipality is collected, each with its file,
+line and field, before anything is raised: a user fixes them all in one round.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import clauses as clause_library
+from . import model as m
+from .config import MUNICIPALITY_FILE, STATISTICS_FILE, Source, dotted, load_yaml
+from .errors import ConfigError, Problem
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_TAGS = {"plain", "str", "int", "float", "bool", "none", "list", "dict"}
+
+
+@dataclass
+class Bundle:
+    """A validated municipality: everything the later stages need."""
+
+    slug: str
+    folder: Path
+    municipality: m.Municipality
+    statistics: m.Statistics
+    documents: dict[str, m.Document]
+    sources: dict[str, Source] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+    for obj in vars(m).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            names.update(obj.model_fields)
+    return names
+
+
+_FIELD_NAMES = _all_field_names()
+
+
+def _field_path(loc: tuple[Any, ...], source: Source) -> tuple[Any, ...]:
+    """Pydantic loc without union tags, as the user wrote it."""
+    out: list[Any] = []
+    for part in loc:
+        if isinstance(part, int):
+            out.append(part)
+        elif isinstance(part, str):
+            if part in _TAGS or "[" in part or (out and out[-1] == part
+                                                 and (*out,) in source.lines
+                                                 and (*out, part) not in source.lines):
+                continue
+            out.append(part)
+    return tuple(out)
+
+
+def _message(err: dict[str, Any], path: tuple[Any, ...]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = path[-1] if path else "?"
+        close = difflib.get_close_matches(str(key), _FIELD_NAMES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    value = err.get("input")
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        msg = f"{msg} (got {shown})"
+    return msg
+
+
+def problems_from(error: ValidationError, source: Source,
+                  prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
+    for err in error.errors(include_url=False):
+        loc = prefix + tuple(err["loc"])
+        path = _field_path(loc, source)
+        # A value that fits no member of a union gives one error per member: keep one.
+        if path in seen and err["type"] not in ("extra_forbidden", "missing"):
+            continue
+        seen.add(path)
+        problems.append(Problem(source.path, source.line_of(path), dotted(path),
+                                _message(err, path)))
+    return problems
+
+
+def _validate(cls: type[ModelT], source: Source, problems: list[Problem]) -> ModelT | None:
+    try:
+        return cls.model_validate(source.data)
+    except ValidationError as e:
+        problems.extend(problems_from(e, source))
+        return None
+
+
+def find_folder(slug_or_path: str, root: Path) -> Path:
+    """A slug names a folder under root; anything with a slash is a path."""
+    candidate = Path(slug_or_path)
+    if "/" in slug_or_path or slug_or_path in (".", "..") or candidate.is_absolute():
+        folder = candidate
+    else:
+        if not _is_slug(slug_or_path):
+            raise ConfigError([Problem(slug_or_path, None, "", "not a valid municipality "
+                                       "name (use lower-case letters, digits, - and _)")])
+        folder = root / slug_or_path
+    if not (folder / MUNICIPALITY_FILE).is_file():
+        raise ConfigError([Problem(folder, None, "", f"no {MUNICIPALITY_FILE} here: not a "
+                                   "municipality folder")])
+    return folder
+
+
+def _is_slug(text: str) -> bool:
+    import re
+    return bool(re.fullmatch(r"[a-z0-9][a-z0-9_\-]*", text))
+
+
+def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bundle:
+    """Load and validate every file of one municipality folder."""
+    def shown(path: Path) -> Path:
+        if display_root is not None:
+            try:
+                return path.resolve().relative_to(display_root.resolve())
+            except ValueError:
+                return path
+        return path
+
+    folder_real = folder.resolve()
+    problems: list[Problem] = []
+    sources: dict[str, Source] = {}
+
+    def load(path: Path, key: str) -> Source | None:
+        if path.is_symlink() and not path.resolve().is_relative_to(folder_real):
+            problems.append(Problem(shown(path), None, "", "symlink points outside the "
+                                    "municipality folder; refused"))
+            return None
+        try:
+            source = load_yaml(path, shown(path))
+        except ConfigError as e:
+            problems.extend(e.problems)
+            return None
+        sources[key] = source
+        return source
+
+    muni_source = load(folder / MUNICIPALITY_FILE, "municipality")
+    municipality = _validate(m.Municipality, muni_source, problems) if muni_source else None
+
+    statistics = m.Statistics()
+    stats_path = folder / STATISTICS_FILE
+    if stats_path.exists():
+        stats_source = load(stats_path, "statistics")
+        if stats_source:
+            statistics = _validate(m.Statistics, stats_source, problems) or statistics
+
+    names: list[str] = []
+    if municipality is not None:
+        names = list(municipality.documents)
+    elif muni_source and isinstance(muni_source.data, dict):
+        raw = muni_source.data.get("documents")
+        if isinstance(raw, list):
+            names = [n for n in raw if isinstance(n, str) and _is_slug(n)]
+
+    documents: dict[str, m.Document] = {}
+    for name in names:
+        doc_path = folder / f"{name}.yaml"
+        if not doc_path.exists():
+            line = muni_source.line_of(("documents", names.index(name))) if muni_source else None
+            problems.append(Problem(shown(folder / MUNICIPALITY_FILE), line, "documents",
+                                    f"document {name!r} is listed but {name}.yaml does not "
+                                    "exist"))
+            continue
+        source = load(doc_path, name)
+        if source:
+            document = _validate(m.Document, source, problems)
+            if document is not None:
+                documents[name] = document
+
+    if municipality is not None:
+        problems.extend(_cross_references(municipality, statistics, documents, sources))
+    if problems:
+        raise ConfigError(problems)
+    assert municipality is not None
+    return Bundle(folder.name, folder, municipality, statistics, documents, sources,
+                  [folder / MUNICIPALITY_FILE, *([stats_path] if stats_path.exists() else []),
+                   *(folder / f"{n}.yaml" for n in documents)])
+
+
+# --- cross references --------------------------------------------------------------
+
+def walk_blocks(blocks: list[Any], path: tuple[Any, ...]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    for i, block in enumerate(blocks):
+        yield block, (*path, i)
+
+
+def document_blocks(doc: m.Document) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """Every block of a document with its field path."""
+    yield from walk_blocks(doc.cover, ("cover",))
+    yield from walk_blocks(doc.closing, ("closing",))
+
+    def sections(secs: list[m.Section], path: tuple[Any, ...]) -> Iterator[Any]:
+        for i, sec in enumerate(secs):
+            p = (*path, i)
+            for name in ("content", "problem", "methods"):
+                yield from walk_blocks(getattr(sec, name), (*p, name))
+            yield from sections(sec.sections, (*p, "sections"))
+
+    yield from sections(doc.sections, ("sections",))
+
+
+def group_blocks(muni: m.Municipality) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    for name in ("steering_group", "preparatory_group", "working_groups"):
+        group = getattr(muni.organisation, name)
+        if group is not None:
+            for part in ("mandate", "reporting"):
+                yield from walk_blocks(getattr(group, part), ("organisation", name, part))
+
+
+def _cross_references(muni: m.Municipality, stats: m.Statistics,
+                      documents: dict[str, m.Document],
+                      sources: dict[str, Source]) -> list[Problem]:
+    problems: list[Problem] = []
+    library = clause_library.load_library()
+    params_context = clause_library.base_params(muni, None)
+
+    def check(block: Any, path: tuple[Any, ...], source: Source,
+              doc: m.Document | None) -> None:
+        def report(sub: tuple[Any, ...], message: str) -> None:
+            full = (*path, *sub)
+            problems.append(Problem(source.path, source.line_of(full), dotted(full), message))
+
+        if isinstance(block, m.TableBlock) and block.table not in stats.tables:
+            report(("table",), f"no table {block.table!r} in statistics.yaml"
+                   + _suggest(block.table, stats.tables))
+        elif isinstance(block, m.ChartBlock):
+            table = stats.tables.get(block.chart.table)
+            if table is None:
+                report(("chart", "table"), f"no table {block.chart.table!r} in "
+                       "statistics.yaml" + _suggest(block.chart.table, stats.tables))
+            elif table.unit == "text":
+                report(("chart", "table"), f"table {block.chart.table!r} holds text; a "
+                       "chart needs numbers")
+        elif isinstance(block, m.ClauseBlock):
+            if block.clause not in library:
+                report(("clause",), f"no clause {block.clause!r} in the clause library"
+                       + _suggest(block.clause, library))
+            elif block.text is None:
+                context = {**clause_library.base_params(muni, doc), **block.params}
+                try:
+                    clause_library.render_clause(library[block.clause], context)
+                except clause_library.ClauseProblem as e:
+                    report(("clause",), str(e))
+        elif isinstance(block, m.GroupBlock) and getattr(muni.organisation, block.group) is None:
+            report(("group",), f"organisation.{block.group} is not defined in "
+                   "municipality.yaml")
+
+    del params_context
+    muni_source = sources.get("municipality")
+    if muni_source:
+        for block, path in group_blocks(muni):
+            check(block, path, muni_source, None)
+    for name, doc in documents.items():
+        source = sources[name]
+        for block, path in document_blocks(doc):
+            check(block, path, source, doc)
+        for i, appendix in enumerate(doc.appendices):
+            if appendix == name or appendix not in muni.documents:
+                full = ("appendices", i)
+                problems.append(Problem(source.path, source.line_of(full), dotted(full),
+                                        f"appendix {appendix!r} is not another document "
+                                        "listed in municipality.yaml"))
+    return problems
+
+
+def _suggest(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

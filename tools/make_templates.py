@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Write the starting Word templates in templates/ (run once; then edit them in Word).
+
+The .docx files are the source of truth for layout. This script documents how
+they were made and can recreate them from scratch: named styles only (no direct
+formatting), a header naming the parties, page numbers in the footer, and one
+loop over `body` that lays out every kind of item the context produces.
+
+    python tools/make_templates.py            # writes templates/*.docx
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm, Pt, RGBColor
+
+ROOT = Path(__file__).resolve().parents[1]
+TYPES = {
+    "agreement": "Samverkansöverenskommelse",
+    "action_plan": "Verksamhetsplan",
+    "situation_report": "Lägesbild",
+    "citizen_promises": "Medborgarlöften",
+    "appendices": "Bilagor",
+}
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
+def _style(doc, name, kind=WD_STYLE_TYPE.PARAGRAPH, base="Normal"):
+    styles = doc.styles
+    try:
+        style = styles[name]
+    except KeyError:
+        style = styles.add_style(name, kind)
+        if base:
+            style.base_style = styles[base]
+    return style
+
+
+def _border(style, kind="single"):
+    pPr = style.element.get_or_add_pPr()
+    pPr.append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="{kind}" w:sz="6" w:space="1" '
+        f'w:color="000000"/></w:pBdr>'))
+
+
+def setup_styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(11)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.15
+    # Document language for spell checking and screen readers.
+    rpr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+    rpr = rpr_default.find(qn("w:rPr"))
+    for lang in rpr.findall(qn("w:lang")):
+        rpr.remove(lang)
+    rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="sv-SE" w:eastAsia="sv-SE" '
+                         'w:bidi="ar-SA"/>'))
+
+    for name, size in (("Title", 26), ("Subtitle", 14)):
+        s = doc.styles[name]
+        s.font.size = Pt(size)
+        s.font.color.rgb = ACCENT
+    for level, size in ((1, 16), (2, 13), (3, 12), (4, 11)):
+        s = doc.styles[f"Heading {level}"]
+        s.font.size = Pt(size)
+        s.font.color.rgb = ACCENT
+        s.paragraph_format.keep_with_next = True
+
+    label = _style(doc, "Label")
+    label.font.bold = True
+    label.paragraph_format.keep_with_next = True
+    label.paragraph_format.space_after = Pt(2)
+
+    numbered = _style(doc, "List Numbered")
+    numbered.paragraph_format.left_indent = Cm(0.75)
+    numbered.paragraph_format.first_line_indent = Cm(-0.75)
+    numbered.paragraph_format.tab_stops.add_tab_stop(Cm(0.75))
+
+    adopted = _style(doc, "Adopted")
+    adopted.font.italic = True
+
+    note = _style(doc, "Table Note")
+    note.font.size = Pt(9)
+    note.font.italic = True
+
+    figure = _style(doc, "Figure")
+    figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    figure.paragraph_format.keep_with_next = True
+
+    caption = doc.styles["Caption"]
+    caption.font.size = Pt(9)
+    caption.font.bold = False
+    caption.font.italic = True
+
+    line = _style(doc, "Signature Line")
+    line.paragraph_format.space_before = Pt(36)
+    line.paragraph_format.space_after = Pt(2)
+    line.paragraph_format.right_indent = Cm(8)
+    line.paragraph_format.keep_with_next = True
+    _border(line, "single")
+    dotted = _style(doc, "Signature Line Dotted", base="Signature Line")
+    _border(dotted, "dotted")
+    name = _style(doc, "Signatory Name")
+    name.paragraph_format.space_after = Pt(0)
+    name.paragraph_format.keep_with_next = True
+    _style(doc, "Signatory Title")
+
+    place = _style(doc, "Signing Place")
+    place.paragraph_format.space_before = Pt(18)
+
+    for level in (1, 2, 3):
+        toc = _style(doc, f"TOC {level}")
+        toc.paragraph_format.left_indent = Cm(0.5 * (level - 1))
+        toc.paragraph_format.space_after = Pt(2)
+
+    fn_text = _style(doc, "Footnote Text")
+    fn_text.font.size = Pt(9)
+    fn_text.paragraph_format.space_after = Pt(0)
+    fn_ref = _style(doc, "Footnote Reference", WD_STYLE_TYPE.CHARACTER, base=None)
+    fn_ref.font.superscript = True
+
+    draft = _style(doc, "Draft Mark")
+    draft.font.bold = True
+    draft.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+
+
+def add_footnotes_part(doc) -> None:
+    """A footnotes part with Word's two separators; notes are added at render time."""
+    xml = (
+        f'<w:footnotes {nsdecls("w")}>'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" '
+        'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing '
+        'w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/>'
+        '</w:r></w:p></w:footnote></w:footnotes>')
+    part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_CT, xml.encode("utf-8"),
+                doc.part.package)
+    doc.part.relate_to(part, RT.FOOTNOTES)
+
+
+def p(doc, text="", style=None, run_style=None):
+    para = doc.add_paragraph(style=style)
+    if text:
+        para.add_run(text, style=run_style)
+    return para
+
+
+def add_page_field(paragraph) -> None:
+    run = paragraph.add_run()
+    run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="begin"/>'))
+    run = paragraph.add_run()
+    run._r.append(parse_xml(f'<w:instrText {nsdecls("w")} xml:space="preserve"> PAGE '
+                            '</w:instrText>'))
+    run = paragraph.add_run()
+    run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="separate"/>'))
+    paragraph.add_run("1")
+    run = paragraph.add_run()
+    run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="end"/>'))
+
+
+def header_footer(doc) -> None:
+    section = doc.sections[0]
+    header = section.header.paragraphs[0]
+    header.style = doc.styles["Header"]
+    header.add_run("{{ kommun.header }}")
+    header.add_run("\t\t")
+    header.add_run("{{ polis.header }}")
+    draft = section.header.add_paragraph(style="Draft Mark")
+    draft.add_run("{% if draft %}UTKAST {{ draft.version }} – {{ draft.date }}{% endif %}")
+
+    footer = section.footer.paragraphs[0]
+    footer.style = doc.styles["Footer"]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_page_field(footer)
+
+
+def body_loop(doc) -> None:
+    """One paragraph per line; {%p %} paragraphs vanish when rendered."""
+    p(doc, "{%p for it in body %}")
+    first = True
+    for level in (1, 2, 3, 4):
+        kw = "if" if first else "elif"
+        first = False
+        p(doc, f"{{%p {kw} it.kind == 'heading' and it.level == {level} %}}")
+        p(doc, "{{ it.text }}", style=f"Heading {level}")
+    for style, para_style, run_style in (("emphasis", None, "Emphasis"),
+                                         ("strong", None, "Strong"),
+                                         ("quote", "Quote", None),
+                                         ("normal", None, None)):
+        p(doc, f"{{%p elif it.kind == 'paragraph' and it.style == '{style}' %}}")
+        para = p(doc, "{{ it.text }}", style=para_style, run_style=run_style)
+        para.add_run("{{ it.footnote | footnote_ref }}")
+    p(doc, "{%p elif it.kind == 'label' %}")
+    p(doc, "{{ it.text }}", style="Label")
+    for style, run_style in (("emphasis", "Emphasis"), ("strong", "Strong"),
+                             ("normal", None)):
+        p(doc, f"{{%p elif it.kind == 'bullet' and it.style == '{style}' %}}")
+        para = p(doc, "{{ it.text }}", style="List Bullet", run_style=run_style)
+        para.add_run("{{ it.footnote | footnote_ref }}")
+    p(doc, "{%p elif it.kind == 'numbered' %}")
+    para = p(doc, "{{ it.number }}", style="List Numbered")
+    para.add_run("\t")
+    para.add_run("{{ it.text }}")
+    para.add_run("{{ it.footnote | footnote_ref }}")
+    p(doc, "{%p elif it.kind == 'table' %}")
+    p(doc, "{%p if it.title %}")
+    p(doc, "{{ it.title }}", style="Caption")
+    p(doc, "{%p endif %}")
+    p(doc, "{{p it.xml }}")
+    p(doc, "{%p for note in it.notes %}")
+    p(doc, "{{ note }}", style="Table Note")
+    p(doc, "{%p endfor %}")
+    p(doc, "{%p elif it.kind == 'chart' %}")
+    p(doc, "{{ it.image }}", style="Figure")
+    p(doc, "{{ it.caption }}", style="Caption")
+    p(doc, "{%p for note in it.notes %}")
+    p(doc, "{{ note }}", style="Table Note")
+    p(doc, "{%p endfor %}")
+    p(doc, "{%p elif it.kind == 'signatures' %}")
+    p(doc, "{{ it.place_date }}", style="Signing Place")
+    p(doc, "{%p for s in it.signatories %}")
+    p(doc, "{%p if it.dotted %}")
+    p(doc, "", style="Signature Line Dotted")
+    p(doc, "{%p else %}")
+    p(doc, "", style="Signature Line")
+    p(doc, "{%p endif %}")
+    p(doc, "{{ s.name }}", style="Signatory Name")
+    p(doc, "{{ s.title }}", style="Signatory Title")
+    p(doc, "{%p endfor %}")
+    p(doc, "{%p elif it.kind == 'toc' %}")
+    p(doc, "{{ it.title }}", style="TOC Heading")
+    p(doc, "{{p it.xml }}")
+    p(doc, "{%p elif it.kind == 'page_break' %}")
+    p(doc).add_run().add_break(WD_BREAK.PAGE)
+    p(doc, "{%p endif %}")
+    p(doc, "{%p endfor %}")
+
+
+def make(kind: str, out: Path) -> None:
+    doc = Document()
+    setup_styles(doc)
+    add_footnotes_part(doc)
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(2.5)
+    header_footer(doc)
+
+    p(doc, "{{ doc.title }}", style="Title")
+    p(doc, "{%p if doc.subtitle %}")
+    p(doc, "{{ doc.subtitle }}", style="Subtitle")
+    p(doc, "{%p endif %}")
+    p(doc, "{%p if doc.adopted %}")
+    p(doc, "{{ doc.adopted }}", style="Adopted")
+    p(doc, "{%p endif %}")
+    body_loop(doc)
+
+    props = doc.core_properties
+    props.title = TYPES[kind]
+    props.author = "avtalsgen"
+    props.language = "sv-SE"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(out)
+
+
+def main() -> int:
+    for kind in TYPES:
+        make(kind, ROOT / "templates" / f"{kind}.docx")
+        print(f"templates/{kind}.docx")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
