@@ -72,6 +72,9 @@ def _message(err: dict[str, Any], path: tuple[Any, ...]) -> str:
         return f"unknown key {key!r}{hint}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "string_pattern_mismatch":
+        return (f"{err.get('input')!r} is not a valid key: use lower-case letters a-z, "
+                "digits, - and _")
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -159,12 +162,11 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
     muni_source = load(folder / MUNICIPALITY_FILE, "municipality")
     municipality = _validate(m.Municipality, muni_source, problems) if muni_source else None
 
-    statistics = m.Statistics()
+    statistics: m.Statistics | None = m.Statistics()
     stats_path = folder / STATISTICS_FILE
     if stats_path.exists():
         stats_source = load(stats_path, "statistics")
-        if stats_source:
-            statistics = _validate(m.Statistics, stats_source, problems) or statistics
+        statistics = _validate(m.Statistics, stats_source, problems) if stats_source else None
 
     names: list[str] = []
     if municipality is not None:
@@ -189,11 +191,11 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
             if document is not None:
                 documents[name] = document
 
-    if municipality is not None:
+    if municipality is not None and statistics is not None:
         problems.extend(_cross_references(municipality, statistics, documents, sources))
     if problems:
         raise ConfigError(problems)
-    assert municipality is not None
+    assert municipality is not None and statistics is not None
     return Bundle(folder.name, folder, municipality, statistics, documents, sources,
                   [folder / MUNICIPALITY_FILE, *([stats_path] if stats_path.exists() else []),
                    *(folder / f"{n}.yaml" for n in documents)])
@@ -234,7 +236,6 @@ def _cross_references(muni: m.Municipality, stats: m.Statistics,
                       sources: dict[str, Source]) -> list[Problem]:
     problems: list[Problem] = []
     library = clause_library.load_library()
-    params_context = clause_library.base_params(muni, None)
 
     def check(block: Any, path: tuple[Any, ...], source: Source,
               doc: m.Document | None) -> None:
@@ -267,7 +268,6 @@ def _cross_references(muni: m.Municipality, stats: m.Statistics,
             report(("group",), f"organisation.{block.group} is not defined in "
                    "municipality.yaml")
 
-    del params_context
     muni_source = sources.get("municipality")
     if muni_source:
         for block, path in group_blocks(muni):

@@ -1,0 +1,120 @@
+"""Shared fixtures: the repository, rendered seed municipalities, docx readers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from avtalsgen.build import render_many
+from avtalsgen.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+MUNICIPALITIES = REPO / "municipalities"
+
+# The document of each seed text: (municipality, document name, seed file).
+SEED_DOCUMENTS = [
+    ("lulea", "samverkansoverenskommelse", "lulea-samverkansoverenskommelse-2020-2023.txt"),
+    ("lulea", "verksamhetsplan", "lulea-verksamhetsplan-2020-2021.txt"),
+    ("skelleftea", "underlag", "skelleftea-underlag-samverkansavtal-2021-2025.txt"),
+    ("strangnas", "samverkansoverenskommelse",
+     "strangnas-samverkansoverenskommelse-2020-2023.txt"),
+]
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every seed municipality rendered once into a fresh output folder."""
+    out = tmp_path_factory.mktemp("output")
+    outcomes = render_many(["lulea", "skelleftea", "strangnas"], root=MUNICIPALITIES,
+                           out_dir=out)
+    for outcome in outcomes:
+        assert outcome.error is None, f"{outcome.slug}: {outcome.error}"
+    return out
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run the CLI in a temporary working directory; returns a caller."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+def paragraphs(path: Path) -> list[tuple[str, str]]:
+    """(style name, text) of every body paragraph, as a reader sees them."""
+    doc = Document(str(path))
+    return [(p.style.name, p.text) for p in doc.paragraphs]
+
+
+def all_text(path: Path) -> str:
+    """Body paragraphs and table cells, in order, one per line."""
+    doc = Document(str(path))
+    lines = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            lines.append(" | ".join(c.text for c in row.cells))
+    return "\n".join(lines)
+
+
+def soffice() -> str:
+    """Path of LibreOffice; on CI its absence is a failure, locally a skip."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("LibreOffice (soffice) is required on CI; .ci/run installs it")
+    pytest.skip("LibreOffice is not installed")
+    raise AssertionError  # unreachable
+
+
+def convert_to_pdf(files: list[Path], outdir: Path) -> subprocess.CompletedProcess[str]:
+    profile = outdir / "lo-profile"
+    return subprocess.run(
+        [soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(outdir), *map(str, files)],
+        capture_output=True, text=True, timeout=300, check=False)
+
+
+def write_municipality(folder: Path, municipality: dict, documents: dict[str, dict],
+                       statistics: dict | None = None) -> Path:
+    """Write a municipality folder from Python data (yaml.safe_dump quotes any text)."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {**municipality, "documents": list(documents)}
+    (folder / "municipality.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for name, doc in documents.items():
+        (folder / f"{name}.yaml").write_text(
+            yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if statistics is not None:
+        (folder / "statistics.yaml").write_text(
+            yaml.safe_dump(statistics, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def minimal_municipality(**overrides) -> dict:
+    base = {
+        "kommun": {"name": "Exempelby kommun", "short_name": "Exempelby",
+                   "demonym": {"indefinite": "exempelbybor", "definite": "exempelbyborna"}},
+        "polis": {"name": "Lokalpolisområde Exempelby", "short_name": "Exempelby"},
+        "period": {"start": 2025, "end": 2028},
+        "signing": {"place": "Exempelby", "date": "2025-03-01", "signatories": [
+            {"name": "Anna Andersson", "title": "Kommunstyrelsens ordförande",
+             "party": "kommun"},
+            {"name": "Bo Berg", "title": "Lokalpolisområdeschef", "party": "polis"}]},
+    }
+    base.update(overrides)
+    return base

@@ -1,0 +1,20 @@
+"""The code stays ruff clean (the style rules live in pyproject.toml)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+
+def test_ruff_clean() -> None:
+    ruff = shutil.which("ruff") or str(
+        __import__("pathlib").Path(sys.executable).with_name("ruff"))
+    if not __import__("pathlib").Path(ruff).exists():
+        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    result = subprocess.run([ruff, "check", "src", "tests", "tools", "bench"],
+                            cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
