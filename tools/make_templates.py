@@ -174,6 +174,7 @@ def header_footer(doc) -> None:
     section = doc.sections[0]
     header = section.header.paragraphs[0]
     header.style = doc.styles["Header"]
+    header.add_run("{% if logo %}{{ logo }} {% endif %}")
     header.add_run("{{ kommun.header }}")
     header.add_run("\t\t")
     header.add_run("{{ polis.header }}")

@@ -69,6 +69,8 @@ def render_bundle(bundle: Bundle, names: list[str] | None = None) -> dict[str, b
         doc = bundle.documents[name]
         context = ctx.build_context(bundle.municipality, bundle.statistics,
                                     bundle.documents, name)
+        if bundle.municipality.logo:
+            context["logo"] = bundle.folder / bundle.municipality.logo
         props = ctx.properties(bundle.municipality, doc, context["doc"]["subtitle"])
         out[name] = render_docx(template_for(bundle, doc.type), context, props)
     return out

@@ -21,12 +21,17 @@ CHART_NAMES = {"line": "Linjediagram", "bar": "Stapeldiagram", "pie": "Cirkeldia
 MAX_HEADING_LEVEL = 4
 
 DEFAULT_LABELS = {
+    "background": "Bakgrund:",
     "problem": "Problembild",
     "goals": "Mål:",
     "responsible": "Ansvarig:",
     "timeline": "Tidplan:",
     "methods": "Metod:",
+    "follow_up": "Uppföljning:",
 }
+MEASURE_COLUMNS = ["Orsak", "Åtgärd", "Operativa mål", "När", "Vem", "Uppföljning"]
+# Status is written out as a word as well as a fill: never colour alone.
+STATUS = {"green": ("Grön", "C6EFCE"), "yellow": ("Gul", "FFEB9C"), "red": ("Röd", "FFC7CE")}
 
 
 class _Builder:
@@ -103,6 +108,8 @@ class _Builder:
             self.group(getattr(self.muni.organisation, block.group), level, doc)
         elif isinstance(block, m.SignaturesBlock):
             self.items.append(signatures_item(self.muni.signing, block.signatures))
+        elif isinstance(block, m.MeasuresBlock):
+            self.items.append(measures_item(block.measures))
         elif isinstance(block, m.PageBreakBlock):
             self.items.append({"kind": "page_break"})
         else:  # pragma: no cover - the model admits no other block
@@ -140,6 +147,9 @@ class _Builder:
         labels = {**DEFAULT_LABELS,
                   "commitments": "Åtaganden:" if len(sec.commitments) > 1 else "Åtagande:",
                   **{k: v for k, v in sec.labels.model_dump().items() if v is not None}}
+        if sec.background:
+            self.label(labels["background"])
+            self.blocks(sec.background, level, doc)
         if sec.problem:
             self.heading(labels["problem"], level + 1)
             self.blocks(sec.problem, level + 1, doc)
@@ -163,6 +173,9 @@ class _Builder:
         if sec.methods:
             self.label(labels["methods"])
             self.blocks(sec.methods, level, doc)
+        if sec.follow_up:
+            self.label(labels["follow_up"])
+            self.list_items(sec.follow_up, "bullet")
         for i, child in enumerate(sec.sections, start=1):
             child_number = None
             if sec.number_sections:
@@ -197,7 +210,26 @@ def table_item(table_id: str, table: m.Table) -> Item:
         notes.append("Exempeldata: källan anger inga siffror.")
     return {"kind": "table", "id": table_id, "title": table.title,
             "columns": [header(c) for c in table.columns], "rows": rows, "total": total,
-            "notes": notes, "text_table": table.unit == "text"}
+            "notes": notes, "text_table": table.unit == "text", "fills": {}}
+
+
+def measures_item(measures: m.Measures) -> Item:
+    """Brå's action-plan table: causes numbered 1, 2; measures 1.1, 1.2 after their cause."""
+    rows: list[list[str]] = []
+    fills: dict[str, str] = {}
+    for i, cause in enumerate(measures.causes, start=1):
+        for j, measure in enumerate(cause.measures, start=1):
+            follow_up = measure.follow_up
+            if measure.status:
+                word, colour = STATUS[measure.status]
+                follow_up = f"{follow_up}\nStatus: {word}" if follow_up else f"Status: {word}"
+                fills[f"{len(rows)},5"] = colour
+            rows.append([f"{i}. {cause.cause}" if j == 1 else "",
+                         f"{i}.{j} {measure.measure}", measure.goal, measure.when,
+                         measure.who, follow_up])
+    return {"kind": "table", "id": None, "title": measures.title,
+            "columns": list(MEASURE_COLUMNS), "rows": rows, "total": None, "notes": [],
+            "text_table": True, "fills": fills}
 
 
 def signatures_item(signing: m.Signing, line_style: str) -> Item:
@@ -267,6 +299,7 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         "body": b.items,
         "footnotes": [it["footnote"] for it in b.items if it.get("footnote")],
         "draft": draft,
+        "logo": muni.logo,
     }
 
 

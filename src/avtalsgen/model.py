@@ -255,6 +255,36 @@ class SignaturesBlock(Model):
         "Underskrifter här: 'lines' (linje) eller 'dotted' (prickad rad).")
 
 
+class Measure(Model):
+    """En åtgärd i Brå:s handlingsplanstabell."""
+
+    measure: Name = d("Åtgärd.")
+    goal: Text = d("Operativt mål (mätbart).", default="")
+    when: Text = d("När, t.ex. 'Vt 2025'.", default="")
+    who: Text = d("Vem: en namngiven ansvarig person.", default="")
+    follow_up: Text = d("Uppföljning: hur och när.", default="")
+    status: Literal["green", "yellow", "red"] | None = d(
+        "Uppföljningsstatus: green (enligt plan), yellow (risk), red (avvikelse).",
+        default=None)
+
+
+class Cause(Model):
+    """En orsak med sina åtgärder; orsaker numreras 1, 2, … och åtgärder 1.1, 1.2, …"""
+
+    cause: Name = d("Orsak (från orsaksanalysen).")
+    measures: list[Measure] = d("Åtgärder mot orsaken.", min_length=1)
+
+
+class Measures(Model):
+    title: Text | None = d("Rubrik ovanför tabellen.", default=None)
+    causes: list[Cause] = d("Orsaker med åtgärder.", min_length=1)
+
+
+class MeasuresBlock(Model):
+    measures: Measures = d(
+        "Handlingsplan enligt Brå: Orsak | Åtgärd | Operativa mål | När | Vem | Uppföljning.")
+
+
 class PageBreakBlock(Model):
     page_break: Literal[True] = d("Ny sida här.")
 
@@ -284,6 +314,7 @@ Block = Annotated[
         | Annotated[ChartBlock, Tag("chart")]
         | Annotated[GroupBlock, Tag("group")]
         | Annotated[SignaturesBlock, Tag("signatures")]
+        | Annotated[MeasuresBlock, Tag("measures")]
         | Annotated[PageBreakBlock, Tag("page_break")]
     ),
     Discriminator(
@@ -291,12 +322,13 @@ Block = Annotated[
         custom_error_type="block_kind",
         custom_error_message=(
             "a block is text, or a mapping with one of the keys: text, heading, bullets, "
-            "numbered, label, clause, table, chart, group, signatures, page_break"),
+            "numbered, label, clause, table, chart, group, signatures, measures, "
+            "page_break"),
     ),
 ]
 # "text" last: a clause block may carry its own `text:` wording.
 BLOCK_KEYS = ("clause", "heading", "bullets", "numbered", "label", "table", "chart", "group",
-              "signatures", "page_break", "text")
+              "signatures", "measures", "page_break", "text")
 
 
 # --- organisation ---------------------------------------------------------------
@@ -329,7 +361,10 @@ class Labels(Model):
     commitments: Text | None = d("Standard 'Åtagande:' / 'Åtaganden:'.", default=None)
     responsible: Text | None = d("Standard 'Ansvarig:'.", default=None)
     timeline: Text | None = d("Standard 'Tidplan:'.", default=None)
-    methods: Text | None = d("Standard 'Metod:'.", default=None)
+    methods: Text | None = d("Standard 'Metod:' (i bilagor 'Tillvägagångssätt:').",
+                             default=None)
+    background: Text | None = d("Standard 'Bakgrund:'.", default=None)
+    follow_up: Text | None = d("Standard 'Uppföljning:'.", default=None)
 
 
 class Section(Model):
@@ -340,6 +375,8 @@ class Section(Model):
     page_break_before: bool = d("Börja avsnittet på ny sida.", default=False)
     content: list[Block] = d("Innehåll: stycken, listor, tabeller, diagram …",
                              default_factory=list)
+    background: list[Block] = d("Bakgrund (t.ex. för en åtgärd i en bilaga).",
+                                default_factory=list)
     problem: list[Block] = d("Problembild.", default_factory=list)
     goals: list[Item] = d("Mål.", default_factory=list)
     goals_numbered: bool = d("Numrera målen (1., 2., …).", default=False)
@@ -347,7 +384,9 @@ class Section(Model):
     commitments: list[Text] = d("Åtaganden.", default_factory=list)
     responsible: list[Text] = d("Ansvarig.", default_factory=list)
     timeline: list[Text] = d("Tidplan.", default_factory=list)
-    methods: list[Block] = d("Metod.", default_factory=list)
+    methods: list[Block] = d("Metod / tillvägagångssätt.", default_factory=list)
+    follow_up: list[Item] = d("Uppföljning: indikatorer och hur de följs upp.",
+                              default_factory=list)
     labels: Labels = d("Egna etiketter för fälten ovan.", default_factory=Labels)
     sections: list[Section] = d("Underavsnitt.", default_factory=list)
 
@@ -393,6 +432,9 @@ class Municipality(Model):
     organisation: Organisation = d("Samverkansorganisationen.", default_factory=Organisation)
     documents: list[Id] = d(
         "Dokument att ta fram: namn på YAML-filer i mappen (utan .yaml).", min_length=1)
+    logo: Text | None = d(
+        "Logotyp i sidhuvudet: en PNG- eller JPEG-fil i kommunens mapp, t.ex. 'logo.png'.",
+        default=None)
 
     @model_validator(mode="after")
     def _unique_documents(self) -> Municipality:

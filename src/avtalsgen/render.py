@@ -27,6 +27,7 @@ TEMPLATES_DIR = Path(os.environ.get("AVTALSGEN_TEMPLATES",
                                     Path(__file__).resolve().parents[2] / "templates"))
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CHART_WIDTH = Cm(15.5)
+LOGO_HEIGHT = Cm(1.2)
 
 
 @cache
@@ -69,11 +70,12 @@ class WordTemplate(DocxTemplate):
         return self.resolve_listing(dst_xml)
 
 
-class ChartImage(InlineImage):
+class Picture(InlineImage):
     """An inline picture that carries alt text (docPr descr) for screen readers."""
 
-    def __init__(self, tpl: DocxTemplate, png: bytes, alt: str, title: str) -> None:
-        super().__init__(tpl, io.BytesIO(png), width=CHART_WIDTH)
+    def __init__(self, tpl: DocxTemplate, data: bytes, alt: str, title: str,
+                 **size: Any) -> None:
+        super().__init__(tpl, io.BytesIO(data), **size)
         self.alt, self.title = alt, title
 
     def _insert_image(self) -> str:
@@ -94,7 +96,11 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate) -> None:
             item["xml"] = wordxml.toc(item["entries"])
         elif kind == "chart":
             png = charts.render_png(item["chart"], item["table"])
-            item["image"] = ChartImage(tpl, png, item["alt"], item["caption"])
+            item["image"] = Picture(tpl, png, item["alt"], item["caption"], width=CHART_WIDTH)
+    if context.get("logo"):
+        logo = Path(context["logo"])
+        alt = f"Logotyp för {context['kommun']['name']}"
+        context["logo"] = Picture(tpl, logo.read_bytes(), alt, "Logotyp", height=LOGO_HEIGHT)
 
 
 def render_docx(template: Path, context: dict[str, Any], properties: dict[str, Any]) -> bytes:

@@ -192,7 +192,8 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
                 documents[name] = document
 
     if municipality is not None and statistics is not None:
-        problems.extend(_cross_references(municipality, statistics, documents, sources))
+        problems.extend(_cross_references(folder, municipality, statistics, documents,
+                                          sources))
     if problems:
         raise ConfigError(problems)
     assert municipality is not None and statistics is not None
@@ -216,7 +217,7 @@ def document_blocks(doc: m.Document) -> Iterator[tuple[Any, tuple[Any, ...]]]:
     def sections(secs: list[m.Section], path: tuple[Any, ...]) -> Iterator[Any]:
         for i, sec in enumerate(secs):
             p = (*path, i)
-            for name in ("content", "problem", "methods"):
+            for name in ("content", "background", "problem", "methods"):
                 yield from walk_blocks(getattr(sec, name), (*p, name))
             yield from sections(sec.sections, (*p, "sections"))
 
@@ -231,7 +232,22 @@ def group_blocks(muni: m.Municipality) -> Iterator[tuple[Any, tuple[Any, ...]]]:
                 yield from walk_blocks(getattr(group, part), ("organisation", name, part))
 
 
-def _cross_references(muni: m.Municipality, stats: m.Statistics,
+def check_inside(folder: Path, name: str, suffixes: tuple[str, ...]) -> str | None:
+    """Why a file named in a config is unusable, or None: it must stay in its folder."""
+    candidate = Path(name)
+    if candidate.is_absolute() or ".." in candidate.parts:
+        return f"{name!r} must be a file inside the municipality folder (no '..', no absolute path)"
+    path = folder / candidate
+    if not path.resolve().is_relative_to(folder.resolve()):
+        return f"{name!r} points outside the municipality folder (symlink?); refused"
+    if not path.is_file():
+        return f"file {name!r} not found in {folder}"
+    if path.suffix.lower() not in suffixes:
+        return f"{name!r} must be one of: {', '.join(suffixes)}"
+    return None
+
+
+def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                       documents: dict[str, m.Document],
                       sources: dict[str, Source]) -> list[Problem]:
     problems: list[Problem] = []
@@ -272,6 +288,11 @@ def _cross_references(muni: m.Municipality, stats: m.Statistics,
     if muni_source:
         for block, path in group_blocks(muni):
             check(block, path, muni_source, None)
+        if muni.logo is not None:
+            problem = check_inside(folder, muni.logo, (".png", ".jpg", ".jpeg"))
+            if problem:
+                problems.append(Problem(muni_source.path, muni_source.line_of(("logo",)),
+                                        "logo", problem))
     for name, doc in documents.items():
         source = sources[name]
         for block, path in document_blocks(doc):

@@ -69,27 +69,31 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
     """A table with a repeating, marked header row (accessibility) and a total row."""
     columns = item["columns"]
     n = len(columns)
+    # Numeric tables: a wider label column; text tables: equal columns.
     first = width_twips * 2 // 5 if n > 2 and not item["text_table"] else width_twips // n
-    if item["text_table"]:
-        first = width_twips // n
     rest = (width_twips - first) // max(n - 1, 1)
     widths = [first] + [rest] * (n - 1)
 
-    def cell(text: str, w: int, *, bold: bool = False, right: bool = False) -> str:
+    fills = item.get("fills") or {}
+
+    def cell(text: str, w: int, *, bold: bool = False, right: bool = False,
+             fill: str | None = None) -> str:
+        shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
         ppr = '<w:pPr><w:spacing w:after="0"/>' + ('<w:jc w:val="right"/>' if right else "") \
             + "</w:pPr>"
         rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
         runs = _runs(text).replace("<w:r>", f"<w:r>{rpr}") if rpr else _runs(text)
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>'
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shading}</w:tcPr>'
                 f"<w:p>{ppr}{runs}</w:p></w:tc>")
 
     numeric = not item["text_table"]
     rows = ['<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>'
             + "".join(cell(c, widths[i], bold=True, right=numeric and i > 0)
                       for i, c in enumerate(columns)) + "</w:tr>"]
-    for row in item["rows"]:
+    for r, row in enumerate(item["rows"]):
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-                    + "".join(cell(c, widths[i], right=numeric and i > 0)
+                    + "".join(cell(c, widths[i], right=numeric and i > 0,
+                                   fill=fills.get(f"{r},{i}"))
                               for i, c in enumerate(row)) + "</w:tr>")
     if item["total"]:
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
