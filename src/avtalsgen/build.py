@@ -8,6 +8,8 @@ This is the library API; the CLI only parses options and calls these functions.
 
 from __future__ import annotations
 
+import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +96,32 @@ def render_municipality(target: str | Path, *, root: Path = DEFAULT_ROOT,
     manifest.save()
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+EXAMPLE_DIR = TEMPLATES_DIR / "example"
+NAME_PATTERN = re.compile(r"[^\W\d_][\w .'-]*", re.UNICODE)
+
+
+def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = None) -> Path:
+    """Create municipalities/<slug>/ from the commented example; it validates as is."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]*", slug):
+        raise ConfigError([Problem(slug, None, "", "not a valid folder name: use lower-case "
+                                   "letters a-z, digits, - and _ (e.g. 'pitea')")])
+    shown = name or slug.capitalize()
+    if not NAME_PATTERN.fullmatch(shown):
+        raise ConfigError([Problem(slug, None, "--name", f"{shown!r} is not a municipality "
+                                   "name (letters, spaces, '-', '.' and ' only)")])
+    folder = root / slug
+    if folder.exists():
+        raise ConfigError([Problem(folder, None, "", "already exists; not overwritten")])
+    staging = root / f".{slug}.init-tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for example in sorted(EXAMPLE_DIR.glob("*.yaml")):
+        text = example.read_text(encoding="utf-8").replace("__KOMMUN__", shown)
+        (staging / example.name).write_text(text, encoding="utf-8")
+    staging.rename(folder)  # the folder appears whole or not at all
+    return folder
 
 
 def render_many(targets: list[str], **kwargs: object) -> list[Outcome]:

@@ -97,6 +97,25 @@ def validate(targets: tuple[str, ...], root: Path) -> None:
 
 
 @main.command()
+@click.argument("slug")
+@click.option("--name", help="The municipality's name, e.g. 'Piteå' (default: from SLUG).")
+@ROOT_OPTION
+def init(slug: str, name: str | None, root: Path) -> None:
+    """Create municipalities/SLUG from a commented example that renders as is."""
+    from .build import init_municipality, load
+    from .errors import AvtalsgenError
+
+    try:
+        folder = init_municipality(slug, root, name)
+        bundle = load(slug, root)
+    except AvtalsgenError as e:
+        _fail(e)
+    click.echo(f"created {folder} with {len(bundle.documents)} documents: "
+               f"{', '.join(bundle.documents)}")
+    click.echo(f"next: edit the YAML files, then `avtalsgen render {slug}`")
+
+
+@main.command()
 @click.option("--model", type=click.Choice(["municipality", "document", "statistics"]),
               default=None, help="One file kind only; default: all three.")
 def schema(model: str | None) -> None:

@@ -229,7 +229,7 @@ def measures_item(measures: m.Measures) -> Item:
                          measure.who, follow_up])
     return {"kind": "table", "id": None, "title": measures.title,
             "columns": list(MEASURE_COLUMNS), "rows": rows, "total": None, "notes": [],
-            "text_table": True, "fills": fills}
+            "text_table": True, "fills": fills, "weights": [20, 20, 17, 10, 15, 18]}
 
 
 def signatures_item(signing: m.Signing, line_style: str) -> Item:

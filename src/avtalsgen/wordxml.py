@@ -69,10 +69,14 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
     """A table with a repeating, marked header row (accessibility) and a total row."""
     columns = item["columns"]
     n = len(columns)
-    # Numeric tables: a wider label column; text tables: equal columns.
-    first = width_twips * 2 // 5 if n > 2 and not item["text_table"] else width_twips // n
-    rest = (width_twips - first) // max(n - 1, 1)
-    widths = [first] + [rest] * (n - 1)
+    if item.get("weights"):
+        total = sum(item["weights"])
+        widths = [width_twips * w // total for w in item["weights"]]
+    else:
+        # Numeric tables: a wider label column; text tables: equal columns.
+        first = width_twips * 2 // 5 if n > 2 and not item["text_table"] else width_twips // n
+        rest = (width_twips - first) // max(n - 1, 1)
+        widths = [first] + [rest] * (n - 1)
 
     fills = item.get("fills") or {}
 
