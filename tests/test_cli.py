@@ -24,7 +24,7 @@ def test_version(cli) -> None:
     assert __version__ in result.output
 
 
-@pytest.mark.parametrize("command", ["render", "validate", "schema"])
+@pytest.mark.parametrize("command", ["render", "validate", "schema", "init"])
 def test_help_on_every_command(cli, command: str) -> None:
     result = cli(command, "--help")
     assert result.exit_code == 0
