@@ -9,13 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import REPO, all_text, paragraphs
 from docx import Document
 
 from avtalsgen.build import init_municipality, render_municipality
 from avtalsgen.errors import ConfigError
 from avtalsgen.validate import load_municipality
-
-from conftest import REPO, all_text, paragraphs
 
 
 def test_no_template_per_municipality() -> None:
