@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from avtalsgen.build import render_many
+from avtalsgen.build import Options, render_many
 from avtalsgen.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,8 +33,8 @@ SEED_DOCUMENTS = [
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every seed municipality rendered once into a fresh output folder."""
     out = tmp_path_factory.mktemp("output")
-    outcomes = render_many(["lulea", "skelleftea", "strangnas"], root=MUNICIPALITIES,
-                           out_dir=out)
+    outcomes = render_many(["lulea", "skelleftea", "strangnas"],
+                           Options(out_dir=out, final=True), root=MUNICIPALITIES)
     for outcome in outcomes:
         assert outcome.error is None, f"{outcome.slug}: {outcome.error}"
     return out

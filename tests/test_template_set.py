@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, all_text, paragraphs
 from docx import Document
 
-from avtalsgen.build import init_municipality, render_municipality
+from avtalsgen.build import Options, init_municipality, render_municipality
 from avtalsgen.errors import ConfigError
 from avtalsgen.validate import load_municipality
 
@@ -32,7 +32,7 @@ def town(tmp_path: Path) -> Path:
 
 
 def test_init_example_renders_every_document_type(town: Path, tmp_path: Path) -> None:
-    outcome = render_municipality(town, out_dir=tmp_path / "out")
+    outcome = render_municipality(town, Options(out_dir=tmp_path / "out"))
     names = sorted(p.name for p in outcome.written)
     assert names == ["bilagor.docx", "handlingsplan.docx", "lagesbild.docx",
                      "medborgarloften.docx", "samverkansoverenskommelse.docx"]
@@ -59,7 +59,7 @@ def test_init_example_renders_every_document_type(town: Path, tmp_path: Path) ->
 
 
 def test_bra_action_plan_table(town: Path, tmp_path: Path) -> None:
-    render_municipality(town, out_dir=tmp_path / "out", names=["handlingsplan"])
+    render_municipality(town, Options(out_dir=tmp_path / "out", names=("handlingsplan",)))
     doc = Document(str(tmp_path / "out" / "testby" / "handlingsplan.docx"))
     [table] = doc.tables
     rows = [[c.text for c in row.cells] for row in table.rows]
@@ -78,7 +78,7 @@ def test_edited_config_shows_up(town: Path, tmp_path: Path) -> None:
     plan = town / "bilagor.yaml"
     plan.write_text(plan.read_text(encoding="utf-8").replace(
         "Minst fem vandringar per år.", "Minst sju vandringar per år."), encoding="utf-8")
-    render_municipality(town, out_dir=tmp_path / "out", names=["bilagor"])
+    render_municipality(town, Options(out_dir=tmp_path / "out", names=("bilagor",)))
     paras = paragraphs(tmp_path / "out" / "testby" / "bilagor.docx")
     texts = [t for _, t in paras]
     assert "Minst sju vandringar per år." in texts
@@ -93,8 +93,8 @@ def test_municipality_template_override_wins(town: Path, tmp_path: Path) -> None
     doc.paragraphs[0].insert_paragraph_before("Testbys egen mall")
     (town / "templates").mkdir()
     doc.save(str(town / "templates" / "citizen_promises.docx"))
-    render_municipality(town, out_dir=tmp_path / "out",
-                        names=["medborgarloften", "samverkansoverenskommelse"])
+    names = ("medborgarloften", "samverkansoverenskommelse")
+    render_municipality(town, Options(out_dir=tmp_path / "out", names=names))
     out = tmp_path / "out" / "testby"
     assert "Testbys egen mall" in all_text(out / "medborgarloften.docx")
     assert "Testbys egen mall" not in all_text(out / "samverkansoverenskommelse.docx")
@@ -117,7 +117,7 @@ def test_logo_in_header_with_alt_text(town: Path, tmp_path: Path) -> None:
     (town / "logo.png").write_bytes(_png())
     muni = town / "municipality.yaml"
     muni.write_text(muni.read_text(encoding="utf-8") + "logo: logo.png\n", encoding="utf-8")
-    render_municipality(town, out_dir=tmp_path / "out", names=["medborgarloften"])
+    render_municipality(town, Options(out_dir=tmp_path / "out", names=("medborgarloften",)))
     with zipfile.ZipFile(tmp_path / "out" / "testby" / "medborgarloften.docx") as z:
         header = next(z.read(n).decode() for n in z.namelist()
                       if re.fullmatch(r"word/header\d*\.xml", n) and b"Testby" in z.read(n))

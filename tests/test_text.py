@@ -7,7 +7,7 @@ from pathlib import Path
 from conftest import minimal_municipality, write_municipality
 from docx import Document
 
-from avtalsgen.build import render_municipality
+from avtalsgen.build import Options, render_municipality
 
 HOSTILE = [
     'Tom & Jerry <b>fet</b> "citat" \'enkla\'',
@@ -45,7 +45,7 @@ def test_hostile_text_in_every_kind_of_field_is_verbatim(tmp_path: Path) -> None
     stats = {"tables": {"t": {"columns": ["Vad", HOSTILE[0]],
                               "rows": [[HOSTILE[1], HOSTILE[2]]], "unit": "text"}}}
     folder = write_municipality(tmp_path / "m" / "exempel", muni, {"avtal": doc}, stats)
-    outcome = render_municipality(folder, out_dir=tmp_path / "out")
+    outcome = render_municipality(folder, Options(out_dir=tmp_path / "out"))
     [path] = outcome.written
     document = Document(str(path))
     texts = [p.text for p in document.paragraphs]

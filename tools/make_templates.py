@@ -179,7 +179,8 @@ def header_footer(doc) -> None:
     header.add_run("\t\t")
     header.add_run("{{ polis.header }}")
     draft = section.header.add_paragraph(style="Draft Mark")
-    draft.add_run("{% if draft %}UTKAST {{ draft.version }} – {{ draft.date }}{% endif %}")
+    draft.add_run("{% if draft %}UTKAST version {{ draft.version }}"
+                  "{% if draft.date %}, {{ draft.date }}{% endif %}{% endif %}")
 
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]

@@ -18,7 +18,7 @@ from . import context as ctx
 from .errors import AvtalsgenError, ConfigError, Problem
 from .output import Manifest
 from .render import TEMPLATES_DIR, render_docx
-from .validate import Bundle, find_folder, load_municipality
+from .validate import Bundle, final_problems, find_folder, load_municipality
 
 DEFAULT_ROOT = Path("municipalities")
 DEFAULT_OUT = Path("output")
@@ -58,40 +58,65 @@ def template_for(bundle: Bundle, doc_type: str) -> Path:
     return TEMPLATES_DIR / f"{doc_type}.docx"
 
 
-def render_bundle(bundle: Bundle, names: list[str] | None = None) -> dict[str, bytes]:
-    """Render documents of a validated municipality to .docx bytes, by document name."""
-    chosen = names or list(bundle.municipality.documents)
+@dataclass(frozen=True)
+class Options:
+    """How to render: where, which documents, draft or final, which formats."""
+
+    out_dir: Path = DEFAULT_OUT
+    names: tuple[str, ...] = ()
+    force: bool = False
+    final: bool = False
+    formats: tuple[str, ...] = ("docx",)
+
+
+def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
+                  final: bool = False) -> dict[str, bytes]:
+    """Render documents of a validated municipality to .docx bytes, by document name.
+
+    A draft carries "UTKAST", the version and its date in the header and in the
+    document properties; final documents need a config without placeholders.
+    """
+    chosen = list(names) or list(bundle.municipality.documents)
     unknown = [n for n in chosen if n not in bundle.documents]
     if unknown:
         raise ConfigError([Problem(bundle.folder / "municipality.yaml", None, "documents",
                                    f"no document {n!r} (known: "
                                    f"{', '.join(bundle.documents)})") for n in unknown])
+    if final:
+        problems = final_problems(bundle)
+        if problems:
+            raise ConfigError(problems)
+    muni = bundle.municipality
+    draft = None if final else {
+        "version": muni.version,
+        "date": muni.version_date.isoformat() if muni.version_date else ""}
     out: dict[str, bytes] = {}
     for name in chosen:
         doc = bundle.documents[name]
-        context = ctx.build_context(bundle.municipality, bundle.statistics,
-                                    bundle.documents, name)
-        if bundle.municipality.logo:
-            context["logo"] = bundle.folder / bundle.municipality.logo
-        props = ctx.properties(bundle.municipality, doc, context["doc"]["subtitle"])
+        context = ctx.build_context(muni, bundle.statistics, bundle.documents, name,
+                                    draft=draft)
+        if muni.logo:
+            context["logo"] = bundle.folder / muni.logo
+        props = ctx.properties(muni, doc, context["doc"]["subtitle"], draft=draft)
         out[name] = render_docx(template_for(bundle, doc.type), context, props)
     return out
 
 
-def render_municipality(target: str | Path, *, root: Path = DEFAULT_ROOT,
-                        out_dir: Path = DEFAULT_OUT, names: list[str] | None = None,
-                        force: bool = False) -> Outcome:
-    """Validate, render and write one municipality's documents."""
+def render_municipality(target: str | Path, options: Options = Options(), *,
+                        root: Path = DEFAULT_ROOT) -> Outcome:
+    """Validate, render and write one municipality's .docx files (PDF: see render_many)."""
     start = time.perf_counter()
     bundle = load(target, root)
-    rendered = render_bundle(bundle, names)
-    manifest = Manifest(out_dir / bundle.slug)
-    files = {f"{name}.docx": data for name, data in rendered.items()}
-    if not force:
-        manifest.check_writable(list(files))
+    rendered = render_bundle(bundle, options.names, final=options.final)
+    folder = options.out_dir / bundle.slug
+    manifest = Manifest(folder)
+    docx = {f"{name}.docx": data for name, data in rendered.items()}
+    if not options.force:
+        pdfs = [f"{name}.pdf" for name in rendered] if "pdf" in options.formats else []
+        manifest.check_writable([*docx, *pdfs])
     outcome = Outcome(bundle.slug)
-    for file_name, data in files.items():
-        path = out_dir / bundle.slug / file_name
+    for file_name, data in docx.items():
+        path = folder / file_name
         (outcome.written if manifest.write(file_name, data) else outcome.unchanged).append(path)
     manifest.save()
     outcome.seconds = time.perf_counter() - start
@@ -124,12 +149,41 @@ def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = N
     return folder
 
 
-def render_many(targets: list[str], **kwargs: object) -> list[Outcome]:
-    """Render each target; one broken municipality does not stop the others."""
+def render_many(targets: list[str], options: Options = Options(), *,
+                root: Path = DEFAULT_ROOT) -> list[Outcome]:
+    """Render each target; one broken municipality does not stop the others.
+
+    PDFs are converted at the end, every document of the batch in one
+    LibreOffice process.
+    """
     outcomes = []
     for target in targets:
         try:
-            outcomes.append(render_municipality(target, **kwargs))  # type: ignore[arg-type]
+            outcomes.append(render_municipality(target, options, root=root))
         except AvtalsgenError as e:
             outcomes.append(Outcome(str(target), error=e))
+    if "pdf" in options.formats:
+        _convert_pdfs([o for o in outcomes if o.error is None])
+    if "docx" not in options.formats:
+        for outcome in outcomes:
+            outcome.written = [p for p in outcome.written if p.suffix != ".docx"]
+            outcome.unchanged = [p for p in outcome.unchanged if p.suffix != ".docx"]
     return outcomes
+
+
+def _convert_pdfs(outcomes: list[Outcome]) -> None:
+    from .pdf import convert
+
+    pairs = [(docx, docx.with_suffix(".pdf")) for o in outcomes
+             for docx in [*o.written, *o.unchanged]]
+    convert(pairs)
+    for outcome in outcomes:
+        docs = [*outcome.written, *outcome.unchanged]
+        if not docs:
+            continue
+        manifest = Manifest(docs[0].parent)
+        for docx in docs:
+            pdf = docx.with_suffix(".pdf")
+            manifest.record(pdf.name, pdf.read_bytes())
+            outcome.written.append(pdf)
+        manifest.save()

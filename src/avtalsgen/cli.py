@@ -26,6 +26,13 @@ def _fail(error: Exception) -> NoReturn:
     sys.exit(getattr(error, "exit_code", 2))
 
 
+def _formats(value: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
+    if not formats or any(f not in ("docx", "pdf") for f in formats):
+        raise click.BadParameter("use docx, pdf or docx,pdf", param_hint="--format")
+    return formats
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="avtalsgen")
 def main() -> None:
@@ -41,11 +48,16 @@ def main() -> None:
               help="Only this document (repeatable), e.g. --doc verksamhetsplan.")
 @click.option("--force", is_flag=True,
               help="Overwrite output files even if they were edited after generation.")
+@click.option("--final", is_flag=True,
+              help="Final documents: no UTKAST marks; refused while placeholders remain.")
+@click.option("--format", "formats", default="docx", show_default=True,
+              metavar="docx|pdf|docx,pdf", callback=lambda _c, _p, v: _formats(v),
+              help="Output formats; PDF needs LibreOffice.")
 @ROOT_OPTION
 def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str, ...],
-           force: bool, root: Path) -> None:
+           force: bool, final: bool, formats: tuple[str, ...], root: Path) -> None:
     """Render municipalities (SLUG under --root, or a folder PATH) to OUT/<slug>/*.docx."""
-    from .build import all_targets, render_many
+    from .build import Options, all_targets, render_many
     from .errors import AvtalsgenError
 
     try:
@@ -54,8 +66,11 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
         _fail(e)
     if not chosen:
         raise click.UsageError("name at least one municipality, or use --all")
-    outcomes = render_many(chosen, root=root, out_dir=out_dir, names=list(docs) or None,
-                           force=force)
+    options = Options(out_dir=out_dir, names=docs, force=force, final=final, formats=formats)
+    try:
+        outcomes = render_many(chosen, options, root=root)
+    except AvtalsgenError as e:
+        _fail(e)
     failed = 0
     for outcome in outcomes:
         if outcome.error is not None:
@@ -113,6 +128,53 @@ def init(slug: str, name: str | None, root: Path) -> None:
     click.echo(f"created {folder} with {len(bundle.documents)} documents: "
                f"{', '.join(bundle.documents)}")
     click.echo(f"next: edit the YAML files, then `avtalsgen render {slug}`")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The redline .docx to write.")
+@click.option("--doc", default=None, metavar="NAME",
+              help="Which document, when OLD/NEW are configs with several.")
+@ROOT_OPTION
+def diff(old: str, new: str, output: Path, doc: str | None, root: Path) -> None:
+    """Write a Word redline (tracked changes) from OLD to NEW.
+
+    OLD and NEW are each a .docx file, a municipality (SLUG or folder), or a
+    folder at a git revision, e.g. `v1.0:municipalities/lulea`.
+    """
+    from .errors import AvtalsgenError
+    from .output import write_atomic
+    from .redline import diff as make_redline
+
+    try:
+        data = make_redline(old, new, doc=doc, root=root)
+        write_atomic(output, data)
+    except AvtalsgenError as e:
+        _fail(e)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("templates", nargs=-1, type=click.Path(exists=True, dir_okay=False,
+                                                       path_type=Path))
+def check(templates: tuple[Path, ...]) -> None:
+    """Check Word templates: Jinja syntax, tags split across runs, unknown names.
+
+    With no TEMPLATE, checks every .docx in the shared templates folder.
+    """
+    from .check import check_templates
+    from .render import TEMPLATES_DIR
+
+    paths = list(templates) or sorted(TEMPLATES_DIR.glob("*.docx"))
+    problems = check_templates(paths)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problems in {len(paths)} templates", err=True)
+        sys.exit(2)
+    click.echo(f"ok {len(paths)} templates")
 
 
 @main.command()

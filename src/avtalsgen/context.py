@@ -34,6 +34,26 @@ MEASURE_COLUMNS = ["Orsak", "Åtgärd", "Operativa mål", "När", "Vem", "Uppfö
 STATUS = {"green": ("Grön", "C6EFCE"), "yellow": ("Gul", "FFEB9C"), "red": ("Röd", "FFC7CE")}
 
 
+# What templates may use: the top-level names and every field of every item.
+CONTEXT_NAMES = frozenset({"doc", "kommun", "polis", "period", "body", "footnotes", "draft",
+                           "logo"})
+CONTEXT_ATTRIBUTES = frozenset({
+    # doc
+    "name", "type", "title", "subtitle", "adopted",
+    # kommun, polis (and demonym)
+    "short_name", "header", "demonym", "indefinite", "definite",
+    # draft
+    "version", "date",
+    # body items (kind: heading, paragraph, label, bullet, numbered, table, chart,
+    # signatures, toc, page_break)
+    "kind", "level", "text", "style", "footnote", "number", "id", "columns", "rows",
+    "total", "notes", "text_table", "fills", "weights", "xml", "chart", "table",
+    "caption", "alt", "image", "place_date", "dotted", "signatories", "entries",
+    # signatories, footnotes
+    "party",
+})
+
+
 class _Builder:
     """Collects body items for one document, numbering charts and footnotes."""
 
@@ -303,12 +323,15 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
     }
 
 
-def properties(muni: m.Municipality, doc: m.Document, subtitle: str) -> dict[str, Any]:
+def properties(muni: m.Municipality, doc: m.Document, subtitle: str,
+               draft: dict[str, Any] | None = None) -> dict[str, Any]:
     """Document properties, taken from the config so output is reproducible."""
-    signed = muni.signing.date
-    stamp = dt.datetime.combine(signed or dt.date(muni.period.start, 1, 1), dt.time())
+    day = muni.version_date or muni.signing.date or dt.date(muni.period.start, 1, 1)
+    stamp = dt.datetime.combine(day, dt.time())
     return {
-        "title": doc.title,
+        "title": f"UTKAST: {doc.title}" if draft else doc.title,
+        "content_status": "Utkast" if draft else "Slutlig",
+        "version": muni.version,
         "subject": subtitle,
         "author": f"{muni.kommun.name} och {muni.polis.name}",
         "language": "sv-SE",

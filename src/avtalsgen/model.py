@@ -432,6 +432,9 @@ class Municipality(Model):
     organisation: Organisation = d("Samverkansorganisationen.", default_factory=Organisation)
     documents: list[Id] = d(
         "Dokument att ta fram: namn på YAML-filer i mappen (utan .yaml).", min_length=1)
+    version: Name = d("Versionsnummer som visas i utkast, t.ex. '0.3'.", default="0.1")
+    version_date: dt.date | None = d("Datum för versionen, visas i utkast (ÅÅÅÅ-MM-DD).",
+                                     default=None)
     logo: Text | None = d(
         "Logotyp i sidhuvudet: en PNG- eller JPEG-fil i kommunens mapp, t.ex. 'logo.png'.",
         default=None)

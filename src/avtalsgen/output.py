@@ -79,6 +79,10 @@ class Manifest:
         self.hashes[name] = digest
         return True
 
+    def record(self, name: str, data: bytes) -> None:
+        """Note a file written by another process (LibreOffice) as generated."""
+        self.hashes[name] = sha256(data)
+
     def save(self) -> None:
         body = json.dumps({"generator": "avtalsgen", "files": dict(sorted(self.hashes.items()))},
                           indent=2, ensure_ascii=False) + "\n"

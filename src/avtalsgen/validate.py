@@ -309,3 +309,45 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
 def _suggest(name: str, known: Any) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- final documents ----------------------------------------------------------------
+
+PLACEHOLDERS = ("TODO", "XXX", "Förnamn Efternamn")
+
+
+def final_problems(bundle: Bundle) -> list[Problem]:
+    """What stops a municipality's documents from being final (signable)."""
+    problems: list[Problem] = []
+    for source in bundle.sources.values():
+        for path, value in _strings(source.data, ()):
+            for marker in PLACEHOLDERS:
+                if marker in value:
+                    problems.append(Problem(source.path, source.line_of(path), dotted(path),
+                                            f"still holds the placeholder {marker!r}"))
+    muni_source = bundle.sources["municipality"]
+    signing = bundle.municipality.signing
+
+    def missing(path: tuple[Any, ...], what: str) -> None:
+        problems.append(Problem(muni_source.path, muni_source.line_of(path), dotted(path),
+                                f"{what} is needed in a final document"))
+
+    if not signing.place and not signing.place_text:
+        missing(("signing", "place"), "the place of signing")
+    if signing.date is None:
+        missing(("signing", "date"), "the date of signing")
+    for i, person in enumerate(signing.signatories):
+        if not person.name.strip():
+            missing(("signing", "signatories", i, "name"), "the signatory's name")
+    return problems
+
+
+def _strings(data: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, (*path, i))
