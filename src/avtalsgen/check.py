@@ -62,6 +62,11 @@ def split_tags(xml: str) -> list[tuple[str, str]]:
     return found
 
 
+def _assigned(ast: nodes.Template) -> set[str]:
+    """Names the template binds itself (loop variables, set)."""
+    return {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+
+
 def _near(lines: list[str], lineno: int | None) -> str:
     """The text of the paragraph on a line of the patched XML."""
     if not lineno or not 0 < lineno <= len(lines):
@@ -91,7 +96,11 @@ def check_template(path: Path) -> list[Problem]:
             problems.append(Problem(path, None, part_name, f"Jinja syntax error: {e.message} "
                                     f"in paragraph {near!r}"))
             continue
-        for name in sorted(meta.find_undeclared_variables(ast) - CONTEXT_NAMES):
+        try:
+            undeclared = meta.find_undeclared_variables(ast)
+        except TemplateSyntaxError:  # an unknown filter; reported below
+            undeclared = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"}
+        for name in sorted(undeclared - CONTEXT_NAMES - _assigned(ast)):
             problems.append(Problem(path, None, part_name,
                                     f"unknown name {name!r}: the context has "
                                     f"{', '.join(sorted(CONTEXT_NAMES))}"))

@@ -48,7 +48,7 @@ CONTEXT_ATTRIBUTES = frozenset({
     # signatures, toc, page_break)
     "kind", "level", "text", "style", "footnote", "number", "id", "columns", "rows",
     "total", "notes", "text_table", "fills", "weights", "xml", "chart", "table",
-    "caption", "alt", "image", "place_date", "dotted", "signatories", "entries",
+    "caption", "alt", "image", "place_date", "dotted", "signatories", "entries", "levels",
     # signatories, footnotes
     "party",
 })
@@ -289,7 +289,8 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
     toc_index = None
     if doc.toc is not None:
         toc_index = len(b.items)
-        b.items.append({"kind": "toc", "title": doc.toc, "entries": []})
+        b.items.append({"kind": "toc", "title": doc.toc, "entries": [],
+                        "levels": doc.toc_levels})
         b.items.append({"kind": "page_break"})
     for sec in doc.sections:
         b.section(sec, 1, None, doc)

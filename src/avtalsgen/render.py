@@ -93,7 +93,7 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate) -> None:
         if kind == "table":
             item["xml"] = wordxml.table(item)
         elif kind == "toc":
-            item["xml"] = wordxml.toc(item["entries"])
+            item["xml"] = wordxml.toc(item["entries"], item["levels"])
         elif kind == "chart":
             png = charts.render_png(item["chart"], item["table"])
             item["image"] = Picture(tpl, png, item["alt"], item["caption"], width=CHART_WIDTH)

@@ -113,30 +113,27 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
         '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>')
 
 
-def toc(entries: list[dict[str, Any]]) -> Markup:
-    """A TOC field over headings 1–3, its cached result listing the headings.
+def toc(entries: list[dict[str, Any]], levels: int = 3) -> Markup:
+    """A TOC field over headings 1–levels, its cached result listing the headings.
 
     Word and LibreOffice recompute it (page numbers) when fields are updated;
     settings ask Word to do so on opening.
     """
+    instruction = f" TOC \\o \"1-{int(levels)}\" \\h \\z \\u "
+    begin_field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
+                   f'xml:space="preserve">{instruction}</w:instrText></w:r>'
+                   '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    end_field = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     paras = []
     for i, entry in enumerate(entries):
-        begin = end = ""
-        if i == 0:
-            begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
-                     'xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u </w:instrText></w:r>'
-                     '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
-        if i == len(entries) - 1:
-            end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        begin = begin_field if i == 0 else ""
+        end = end_field if i == len(entries) - 1 else ""
         style = f"TOC{min(int(entry['level']), 3)}"
         paras.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/><w:tabs><w:tab w:val="right" '
                      f'w:leader="dot" w:pos="9060"/></w:tabs></w:pPr>{begin}'
                      f"<w:r>{_t(entry['text'])}</w:r>{end}</w:p>")
     if not paras:
-        paras.append('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
-                     'xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u </w:instrText></w:r>'
-                     '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-                     '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+        paras.append(f"<w:p>{begin_field}{end_field}</w:p>")
     return Markup("".join(paras))
 
 

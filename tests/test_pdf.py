@@ -1,0 +1,84 @@
+"""PDF output: one LibreOffice run for a batch, fields and table of contents updated."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import MUNICIPALITIES, soffice
+
+
+def pdftotext(pdf: Path, page: int | None = None) -> str:
+    tool = shutil.which("pdftotext")
+    if not tool:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext (poppler-utils) is required on CI")
+        pytest.skip("pdftotext is not installed")
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run([tool, "-layout", *pages, str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def page_count(pdf: Path) -> int:
+    return pdftotext(pdf).count("\f")
+
+
+@pytest.fixture(scope="module")
+def pdf_run(tmp_path_factory: pytest.TempPathFactory):
+    soffice()
+    from click.testing import CliRunner
+
+    from avtalsgen.cli import main
+
+    out = tmp_path_factory.mktemp("pdf")
+    result = CliRunner().invoke(main, ["render", "--all", "--root", str(MUNICIPALITIES),
+                                       "--out", str(out), "--final", "--format", "docx,pdf"])
+    return result, out
+
+
+def test_every_seed_municipality_gets_pdfs_in_one_run(pdf_run) -> None:
+    result, out = pdf_run
+    assert result.exit_code == 0, result.output
+    docx = sorted(p.relative_to(out) for p in out.rglob("*.docx"))
+    pdfs = sorted(p.relative_to(out) for p in out.rglob("*.pdf"))
+    assert [p.with_suffix(".docx") for p in pdfs] == docx
+    assert len(pdfs) == 5
+    for pdf in out.rglob("*.pdf"):
+        assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_page_numbers_are_right_on_every_page(pdf_run) -> None:
+    _, out = pdf_run
+    for pdf in sorted(out.rglob("*.pdf")):
+        for page in range(1, page_count(pdf) + 1):
+            lines = [ln.strip() for ln in pdftotext(pdf, page).splitlines() if ln.strip()]
+            assert lines[-1] == str(page), f"{pdf.name} page {page}: footer {lines[-1]!r}"
+
+
+def test_table_of_contents_has_page_numbers(pdf_run) -> None:
+    _, out = pdf_run
+    pdf = out / "skelleftea" / "underlag.pdf"
+    toc = pdftotext(pdf, 2)
+    assert "Innehåll" in toc
+    entry = re.search(r"Lokal lägesbild\.*\s*(\d+)", toc)
+    assert entry, toc
+    page = int(entry.group(1))
+    assert "Lokal lägesbild" in pdftotext(pdf, page)
+
+
+def test_pdfs_are_recorded_in_the_manifest(pdf_run) -> None:
+    _, out = pdf_run
+    manifest = (out / "lulea" / ".avtalsgen-manifest.json").read_text(encoding="utf-8")
+    assert "verksamhetsplan.pdf" in manifest
+
+
+def test_missing_libreoffice_is_a_clear_error(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(MUNICIPALITIES / "strangnas", Path("municipalities/strangnas"))
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    result = cli("render", "strangnas", "--format", "pdf")
+    assert result.exit_code == 2
+    assert "PDF output needs LibreOffice, which is not installed" in result.output
