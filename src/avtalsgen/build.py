@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import context as ctx
-from .errors import AvtalsgenError, ConfigError, Problem
+from .errors import AvtalsgenError, ConfigError, OutputError, Problem
 from .output import Manifest
 from .render import TEMPLATES_DIR, render_docx
 from .validate import Bundle, final_problems, find_folder, load_municipality
@@ -109,6 +110,8 @@ def render_municipality(target: str | Path, options: Options = Options(), *,
     bundle = load(target, root)
     rendered = render_bundle(bundle, options.names, final=options.final)
     folder = options.out_dir / bundle.slug
+    if folder.exists() and not folder.resolve().is_relative_to(options.out_dir.resolve()):
+        raise OutputError(f"{folder} points outside {options.out_dir} (symlink?); refused")
     manifest = Manifest(folder)
     docx = {f"{name}.docx": data for name, data in rendered.items()}
     if not options.force:
@@ -149,19 +152,38 @@ def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = N
     return folder
 
 
+def _render_one(target: str, options: Options, root: Path) -> Outcome:
+    try:
+        return render_municipality(target, options, root=root)
+    except AvtalsgenError as e:
+        return Outcome(str(target), error=e)
+
+
 def render_many(targets: list[str], options: Options = Options(), *,
-                root: Path = DEFAULT_ROOT) -> list[Outcome]:
+                root: Path = DEFAULT_ROOT, jobs: int = 1,
+                on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Render each target; one broken municipality does not stop the others.
 
-    PDFs are converted at the end, every document of the batch in one
+    With jobs > 1 the municipalities are spread over worker processes (each parses
+    every template once and reuses it). Outcomes come back in the order of
+    targets. PDFs are converted at the end, every document of the batch in one
     LibreOffice process.
     """
-    outcomes = []
-    for target in targets:
-        try:
-            outcomes.append(render_municipality(target, options, root=root))
-        except AvtalsgenError as e:
-            outcomes.append(Outcome(str(target), error=e))
+    outcomes: list[Outcome] = []
+    if jobs > 1 and len(targets) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(targets))) as pool:
+            futures = [pool.submit(_render_one, t, options, root) for t in targets]
+            for future in futures:
+                outcomes.append(future.result())
+                if on_done:
+                    on_done(outcomes[-1])
+    else:
+        for target in targets:
+            outcomes.append(_render_one(target, options, root))
+            if on_done:
+                on_done(outcomes[-1])
     if "pdf" in options.formats:
         _convert_pdfs([o for o in outcomes if o.error is None])
     if "docx" not in options.formats:

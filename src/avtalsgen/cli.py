@@ -53,10 +53,17 @@ def main() -> None:
 @click.option("--format", "formats", default="docx", show_default=True,
               metavar="docx|pdf|docx,pdf", callback=lambda _c, _p, v: _formats(v),
               help="Output formats; PDF needs LibreOffice.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file lines.")
 @ROOT_OPTION
 def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str, ...],
-           force: bool, final: bool, formats: tuple[str, ...], root: Path) -> None:
+           force: bool, final: bool, formats: tuple[str, ...], jobs: int | None, quiet: bool,
+           root: Path) -> None:
     """Render municipalities (SLUG under --root, or a folder PATH) to OUT/<slug>/*.docx."""
+    import os
+    import time
+
     from .build import Options, all_targets, render_many
     from .errors import AvtalsgenError
 
@@ -67,22 +74,34 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
     if not chosen:
         raise click.UsageError("name at least one municipality, or use --all")
     options = Options(out_dir=out_dir, names=docs, force=force, final=final, formats=formats)
+    workers = jobs or os.cpu_count() or 1
+    show_bar = not quiet and sys.stderr.isatty() and len(chosen) > 1
+    start = time.perf_counter()
     try:
-        outcomes = render_many(chosen, options, root=root)
+        if show_bar:
+            with click.progressbar(length=len(chosen), label="Rendering", file=sys.stderr,
+                                   show_pos=True) as bar:
+                outcomes = render_many(chosen, options, root=root, jobs=workers,
+                                       on_done=lambda _o: bar.update(1))
+        else:
+            outcomes = render_many(chosen, options, root=root, jobs=workers)
     except AvtalsgenError as e:
         _fail(e)
-    failed = 0
-    for outcome in outcomes:
-        if outcome.error is not None:
-            failed += 1
-            click.echo(f"error: {outcome.slug}:\n{outcome.error}", err=True)
-            continue
-        for path in outcome.written:
-            click.echo(f"wrote {path}")
-        for path in outcome.unchanged:
-            click.echo(f"unchanged {path}")
+    seconds = time.perf_counter() - start
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        click.echo(f"error: {outcome.slug}:\n{outcome.error}", err=True)
+    if not quiet:
+        for outcome in outcomes:
+            for path in outcome.written:
+                click.echo(f"wrote {path}")
+            for path in outcome.unchanged:
+                click.echo(f"unchanged {path}")
+    written = sum(len(o.written) for o in outcomes)
+    unchanged = sum(len(o.unchanged) for o in outcomes)
+    click.echo(f"{written} written, {unchanged} unchanged, {len(failed)} failed "
+               f"({len(outcomes)} municipalities, {seconds:.1f} s)", err=True)
     if failed:
-        click.echo(f"{failed} of {len(outcomes)} municipalities failed", err=True)
         sys.exit(2)
 
 

@@ -25,6 +25,9 @@ def sha256(data: bytes) -> str:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace path with data; a crash leaves either the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A run killed before its rename leaves a temporary file: clear those first.
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -7,6 +7,7 @@ line and field, before anything is raised: a user fixes them all in one round.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,11 +125,16 @@ def find_folder(slug_or_path: str, root: Path) -> Path:
     if not (folder / MUNICIPALITY_FILE).is_file():
         raise ConfigError([Problem(folder, None, "", f"no {MUNICIPALITY_FILE} here: not a "
                                    "municipality folder")])
+    # The folder's own name becomes the output folder's name: it must be a slug.
+    name = folder.resolve().name
+    if not _is_slug(name):
+        raise ConfigError([Problem(folder, None, "", f"the folder name {name!r} is not a valid "
+                                   "municipality name (use lower-case letters a-z, digits, - "
+                                   "and _)")])
     return folder
 
 
 def _is_slug(text: str) -> bool:
-    import re
     return bool(re.fullmatch(r"[a-z0-9][a-z0-9_\-]*", text))
 
 
@@ -197,7 +203,7 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
     if problems:
         raise ConfigError(problems)
     assert municipality is not None and statistics is not None
-    return Bundle(folder.name, folder, municipality, statistics, documents, sources,
+    return Bundle(folder.resolve().name, folder, municipality, statistics, documents, sources,
                   [folder / MUNICIPALITY_FILE, *([stats_path] if stats_path.exists() else []),
                    *(folder / f"{n}.yaml" for n in documents)])
 
