@@ -33,14 +33,14 @@ class ClauseProblem(Exception):
 @cache
 def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               keep_trailing_newline=False)
+                               loader=jinja2.DictLoader({}))
     env.filters.update(FILTERS)
     return env
 
 
 @cache
-def load_library(path: Path = LIBRARY_FILE) -> dict[str, Clause]:
-    source = load_yaml(path)
+def load_library(path: Path | None = None) -> dict[str, Clause]:
+    source = load_yaml(path or LIBRARY_FILE)
     return {key: Clause.model_validate(value) for key, value in source.data.items()}
 
 

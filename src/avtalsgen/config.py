@@ -70,7 +70,13 @@ def _to_python(node: yaml.Node, loader: _Loader, path: Path_, source: Source,
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, loader, (*path, i), source, problems)
                 for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError) as e:
+        # e.g. a date like 2025-13-45, which PyYAML reads as a timestamp and rejects
+        problems.append(Problem(source.path, node.start_mark.line + 1, _dotted(path),
+                                f"invalid value {node.value!r}: {e}"))
+        return None
 
 
 def load_yaml(path: Path, display: Path | None = None) -> Source:

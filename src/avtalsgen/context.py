@@ -329,12 +329,17 @@ def properties(muni: m.Municipality, doc: m.Document, subtitle: str,
     """Document properties, taken from the config so output is reproducible."""
     day = muni.version_date or muni.signing.date or dt.date(muni.period.start, 1, 1)
     stamp = dt.datetime.combine(day, dt.time())
+
+    def short(text: str) -> str:
+        # Word's core properties hold at most 255 characters; the body has it all.
+        return text if len(text) <= 255 else text[:254] + "…"
+
     return {
-        "title": f"UTKAST: {doc.title}" if draft else doc.title,
+        "title": short(f"UTKAST: {doc.title}" if draft else doc.title),
         "content_status": "Utkast" if draft else "Slutlig",
-        "version": muni.version,
-        "subject": subtitle,
-        "author": f"{muni.kommun.name} och {muni.polis.name}",
+        "version": short(muni.version),
+        "subject": short(subtitle),
+        "author": short(f"{muni.kommun.name} och {muni.polis.name}"),
         "language": "sv-SE",
         "keywords": "samverkansöverenskommelse; brottsförebyggande; trygghet",
         "created": stamp,

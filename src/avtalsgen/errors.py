@@ -37,6 +37,10 @@ class ConfigError(AvtalsgenError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[list[Problem]]]:
+        # Rebuilt from its problems when it crosses from a worker process.
+        return (ConfigError, (self.problems,))
+
 
 class TemplateError(AvtalsgenError):
     """A Word template is broken (syntax, unknown variable, split tag)."""

@@ -17,6 +17,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    field_validator,
     model_validator,
 )
 
@@ -439,14 +440,15 @@ class Municipality(Model):
         "Logotyp i sidhuvudet: en PNG- eller JPEG-fil i kommunens mapp, t.ex. 'logo.png'.",
         default=None)
 
-    @model_validator(mode="after")
-    def _unique_documents(self) -> Municipality:
+    @field_validator("documents")
+    @classmethod
+    def _unique_documents(cls, documents: list[str]) -> list[str]:
         seen: set[str] = set()
-        for name in self.documents:
+        for name in documents:
             if name in seen:
                 raise ValueError(f"document {name!r} is listed twice")
             seen.add(name)
-        return self
+        return documents
 
 
 class Statistics(Model):

@@ -32,7 +32,9 @@ LOGO_HEIGHT = Cm(1.2)
 
 @cache
 def jinja_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+    # An empty loader: {% include %} and {% import %} find nothing, ever.
+    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
+                               loader=jinja2.DictLoader({}))
     env.filters.update(FILTERS)
     env.filters["footnote_ref"] = wordxml.footnote_ref
     return env

@@ -22,7 +22,8 @@ from .errors import ConfigError, Problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-_TAGS = {"plain", "str", "int", "float", "bool", "none", "list", "dict"}
+_TAGS = {"plain", "str", "int", "float", "bool", "none", "list", "dict"} | {
+    name for name, obj in vars(m).items() if isinstance(obj, type) and issubclass(obj, BaseModel)}
 
 
 @dataclass
@@ -92,7 +93,9 @@ def problems_from(error: ValidationError, source: Source,
                   prefix: tuple[Any, ...] = ()) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
-    for err in error.errors(include_url=False):
+    # Of the errors for one value (one per member of a union), our own checks say most.
+    errors = sorted(error.errors(include_url=False), key=lambda e: e["type"] != "value_error")
+    for err in errors:
         loc = prefix + tuple(err["loc"])
         path = _field_path(loc, source)
         # A value that fits no member of a union gives one error per member: keep one.
