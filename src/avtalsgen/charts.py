@@ -12,7 +12,7 @@ from typing import Any
 from . import model as m
 from .formatting import tal
 
-WIDTH_IN, HEIGHT_IN, DPI = 6.3, 3.4, 150
+WIDTH_IN, HEIGHT_IN, DPI = 6.3, 3.4, 130
 # Colour-blind-safe palette (Okabe–Ito); series also differ by marker and line style.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000"]
@@ -83,9 +83,16 @@ def render_png(chart: m.Chart, table: m.Table) -> bytes:
             ax.grid(axis="y", alpha=0.3)
             if len(series) > 1:
                 ax.legend(frameon=False, fontsize=8)
-        fig.tight_layout()
+        # Fixed margins: tight_layout costs a third of the time and our layout is fixed.
+        if chart.kind == "pie":
+            fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.96)
+        else:
+            fig.subplots_adjust(left=0.10, right=0.98, bottom=0.18 if len(labels) > 12 else 0.1,
+                                top=0.96)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
+        # Fast zlib level: the picture is small and rendered for every document.
+        fig.savefig(buf, format="png", metadata={"Software": None},
+                    pil_kwargs={"compress_level": 1})
         return buf.getvalue()
     finally:
         plt.close(fig)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx.opc.pkgwriter import PackageWriter
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
@@ -45,18 +47,38 @@ def _compiled(xml: str) -> jinja2.Template:
     return jinja_env().from_string(xml)
 
 
+_PATCHED: dict[tuple[Any, ...], str] = {}
+
+
 class WordTemplate(DocxTemplate):
-    """DocxTemplate that caches compiled parts and leaves user text untouched."""
+    """DocxTemplate that parses each template part once per process and leaves user
+    text untouched."""
+
+    cache_key: tuple[Any, ...] = ()
+
+    def _patched(self, part_key: str, make_xml: Any) -> str:
+        """The template XML of one part, patched for Jinja, computed once per process."""
+        key = (*self.cache_key, part_key)
+        if key not in _PATCHED:
+            xml = self.patch_xml(make_xml())
+            _PATCHED[key] = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        return _PATCHED[key]
+
+    def build_xml(self, context: dict[str, Any], jinja_env: Any = None) -> str:
+        xml = self._patched("document", self.get_xml)
+        return self.render_xml_part(xml, self.docx._part, context, jinja_env)
+
+    def build_headers_footers_xml(self, context: dict[str, Any], uri: str,
+                                  jinja_env: Any = None) -> Any:
+        for rel_key, part in self.get_headers_footers(uri):
+            xml = self._patched(rel_key, lambda part=part: self.get_part_xml(part))
+            yield rel_key, self.render_xml_part(xml, part, context, jinja_env).encode("utf-8")
 
     def render_xml_part(self, src_xml: str, part: Any, context: dict[str, Any],
                         jinja_env: Any = None) -> str:
-        import re
-
-        src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
         self.current_rendering_part = part
         try:
-            template = _compiled(src_xml)
-            dst_xml = template.render(context)
+            dst_xml = _compiled(src_xml).render(context)
         except jinja2.TemplateSyntaxError as e:
             lines = src_xml.splitlines()
             near = re.sub(r"<[^>]+>", "", lines[e.lineno - 1]) if e.lineno else ""
@@ -69,7 +91,7 @@ class WordTemplate(DocxTemplate):
             raise TemplateError(f"{self.template_file}: {e}") from None
         dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
         # Unlike docxtpl we do not rewrite "{_{" and friends: user text stays verbatim.
-        return self.resolve_listing(dst_xml)
+        return wordxml.line_breaks(dst_xml)
 
 
 class Picture(InlineImage):
@@ -107,8 +129,10 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate) -> None:
 
 def render_docx(template: Path, context: dict[str, Any], properties: dict[str, Any]) -> bytes:
     """Render one document and return the .docx bytes (reproducible)."""
-    tpl = WordTemplate(io.BytesIO(_template_bytes(template)))
+    data, key = _template_bytes(template)
+    tpl = WordTemplate(io.BytesIO(data))
     tpl.template_file = template  # shown in error messages
+    tpl.cache_key = key
     _materialise(context, tpl)
     tpl.render(context, jinja_env=jinja_env())
     docx = tpl.docx
@@ -120,34 +144,53 @@ def render_docx(template: Path, context: dict[str, Any], properties: dict[str, A
         setattr(props, key, value)
     props.last_modified_by = properties.get("author", "")
     props.revision = 1
-    buf = io.BytesIO()
-    docx.save(buf)
-    return normalise_zip(buf.getvalue())
+    return save_reproducible(docx)
 
 
-def _template_bytes(path: Path) -> bytes:
+def _template_bytes(path: Path) -> tuple[bytes, tuple[Any, ...]]:
     try:
-        return _read_cached(path, path.stat().st_mtime_ns)
+        key = (str(path.resolve()), path.stat().st_mtime_ns)
     except FileNotFoundError:
         raise TemplateError(f"{path}: template not found") from None
+    return _read_cached(*key), key
 
 
 @cache
-def _read_cached(path: Path, _mtime: int) -> bytes:
-    data = path.read_bytes()
+def _read_cached(path: str, _mtime: int) -> bytes:
+    data = Path(path).read_bytes()
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise TemplateError(f"{path}: not a Word document (.docx)")
     return data
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """Same content, same bytes: fixed timestamps and attributes in the package."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+class _FixedTimeZip:
+    """The zip writer python-docx expects, with fixed timestamps and attributes."""
+
+    def __init__(self, stream: io.BytesIO) -> None:
+        self._zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        # Level 1: nearly the same size for these small XML parts, much less time.
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=FIXED_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info._compresslevel = 1  # type: ignore[attr-defined]  # writestr(ZipInfo) ignores the archive's level
+        info.external_attr = 0o644 << 16
+        self._zip.writestr(info, blob)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def save_reproducible(docx: Any) -> bytes:
+    """Same content, same bytes: the package written once, without clock time."""
+    package = docx.part.package
+    for part in package.parts:
+        part.before_marshal()
+    parts = list(package.iter_parts())
+    buf = io.BytesIO()
+    writer = _FixedTimeZip(buf)
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    writer.close()
+    return buf.getvalue()

@@ -6,6 +6,7 @@ of contents field and footnotes need markup of their own, and it lives here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -18,6 +19,19 @@ FOOTNOTES_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 
 def _t(text: str) -> str:
     return f'<w:t xml:space="preserve">{escape(text)}</w:t>'
+
+
+_TEXT_WITH_BREAKS = re.compile(r"(<w:t(?: [^>]*)?>)([^<]*[\n\t][^<]*)</w:t>")
+
+
+def line_breaks(xml: str) -> str:
+    """Newlines and tabs inside text become Word line breaks and tabs, in the same run."""
+    def split(m: re.Match[str]) -> str:
+        text = m.group(2).replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+        text = text.replace("\t", '</w:t><w:tab/><w:t xml:space="preserve">')
+        return f'<w:t xml:space="preserve">{text}</w:t>'
+
+    return _TEXT_WITH_BREAKS.sub(split, xml)
 
 
 def footnote_ref(footnote: dict[str, Any] | None) -> Markup | str:
