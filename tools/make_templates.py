@@ -6,7 +6,7 @@ they were made and can recreate them from scratch: named styles only (no direct
 formatting), a header naming the parties, page numbers in the footer, and one
 loop over `body` that lays out every kind of item the context produces.
 
-    python tools/make_templates.py            # writes templates/*.docx
+    .venv/bin/python tools/make_templates.py   # writes templates/*.docx
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+
+from avtalsgen.render import save_reproducible
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPES = {
@@ -188,6 +190,13 @@ def header_footer(doc) -> None:
     add_page_field(footer)
 
 
+def notes(doc) -> None:
+    """Source and sample-data notes under a table or chart."""
+    p(doc, "{%p for note in it.notes %}")
+    p(doc, "{{ note }}", style="Table Note")
+    p(doc, "{%p endfor %}")
+
+
 def body_loop(doc) -> None:
     """One paragraph per line; {%p %} paragraphs vanish when rendered."""
     p(doc, "{%p for it in body %}")
@@ -221,15 +230,11 @@ def body_loop(doc) -> None:
     p(doc, "{{ it.title }}", style="Caption")
     p(doc, "{%p endif %}")
     p(doc, "{{p it.xml }}")
-    p(doc, "{%p for note in it.notes %}")
-    p(doc, "{{ note }}", style="Table Note")
-    p(doc, "{%p endfor %}")
+    notes(doc)
     p(doc, "{%p elif it.kind == 'chart' %}")
     p(doc, "{{ it.image }}", style="Figure")
     p(doc, "{{ it.caption }}", style="Caption")
-    p(doc, "{%p for note in it.notes %}")
-    p(doc, "{{ note }}", style="Table Note")
-    p(doc, "{%p endfor %}")
+    notes(doc)
     p(doc, "{%p elif it.kind == 'signatures' %}")
     p(doc, "{{ it.place_date }}", style="Signing Place")
     p(doc, "{%p for s in it.signatories %}")
@@ -273,7 +278,8 @@ def make(kind: str, out: Path) -> None:
     props.author = "avtalsgen"
     props.language = "sv-SE"
     out.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(out)
+    # Fixed timestamps inside the package: recreating a template changes no bytes.
+    out.write_bytes(save_reproducible(doc))
 
 
 def main() -> int:

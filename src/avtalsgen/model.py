@@ -75,30 +75,28 @@ class Party(Model):
         "Namn i sidhuvudet (t.ex. 'LULEÅ KOMMUN'); standard är name.", default=None)
 
 
-class Period(Model):
+class _Span(Model):
+    """A start and an end, in that order."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Span:
+        if self.end < self.start:  # type: ignore[attr-defined]
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")  # type: ignore[attr-defined]
+        return self
+
+
+class Period(_Span):
     """Överenskommelsens period i hela år."""
 
     start: int = d("Första år, t.ex. 2020.", ge=1900, le=2200)
     end: int = d("Sista år, t.ex. 2023.", ge=1900, le=2200)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Period:
-        if self.end < self.start:
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
-        return self
 
-
-class Validity(Model):
+class Validity(_Span):
     """Exakta giltighetsdatum (t.ex. 2019-12-20 – 2023-06-01)."""
 
     start: dt.date = d("Första giltighetsdag (ÅÅÅÅ-MM-DD).")
     end: dt.date = d("Sista giltighetsdag (ÅÅÅÅ-MM-DD).")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Validity:
-        if self.end < self.start:
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
-        return self
 
 
 class Signatory(Model):
