@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def test_version(cli) -> None:
     assert __version__ in result.output
 
 
-@pytest.mark.parametrize("command", ["render", "validate", "schema", "init"])
+@pytest.mark.parametrize("command", ["render", "validate", "schema", "init", "diff", "check"])
 def test_help_on_every_command(cli, command: str) -> None:
     result = cli(command, "--help")
     assert result.exit_code == 0
@@ -38,6 +39,20 @@ def test_schema_is_json_with_swedish_descriptions(cli) -> None:
     party = schema["$defs"]["Party"]["properties"]
     assert party["name"]["description"].startswith("Fullständigt namn")
     assert schema["$defs"]["Municipality"]["additionalProperties"] is False
+    for name, definition in schema["$defs"].items():
+        for field, spec in definition.get("properties", {}).items():
+            assert spec.get("description"), f"{name}.{field} has no description"
+
+
+def test_batch_summary_and_no_progress_bar_off_a_terminal(cli, repo_copy: Path) -> None:
+    result = cli("render", "--all", "--out", "out", "--jobs", "2")
+    assert result.exit_code == 0
+    assert re.search(r"^5 written, 0 unchanged, 0 failed \(3 municipalities, [\d.]+ s\)$",
+                     result.output, re.M)
+    assert "Rendering" not in result.output  # CliRunner is not a terminal
+    quiet = cli("render", "--all", "--out", "out", "--quiet")
+    assert "unchanged out/" not in quiet.output
+    assert "0 written, 5 unchanged" in quiet.output
 
 
 def test_render_all_and_one_document(cli, repo_copy: Path) -> None:

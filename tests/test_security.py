@@ -143,16 +143,21 @@ def test_broken_municipality_does_not_stop_the_batch(cli) -> None:
     assert sorted(p.name for p in Path("out").iterdir()) == ["lulea", "strangnas"]
 
 
-def test_parallel_and_serial_give_identical_files(tmp_path: Path) -> None:
+def test_parallel_serial_and_alone_give_identical_files(tmp_path: Path) -> None:
     targets = ["lulea", "skelleftea", "strangnas"]
     render_many(targets, Options(out_dir=tmp_path / "serial"), root=MUNICIPALITIES, jobs=1)
     render_many(targets, Options(out_dir=tmp_path / "parallel"), root=MUNICIPALITIES, jobs=2)
+    for slug in targets:  # each municipality on its own, in a fresh process
+        subprocess.run([sys.executable, "-m", "avtalsgen", "render", slug, "-q", "--root",
+                        str(MUNICIPALITIES), "--out", str(tmp_path / "alone")], check=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     serial = sorted(p.relative_to(tmp_path / "serial") for p in
                     (tmp_path / "serial").rglob("*.docx"))
     assert len(serial) == 5
     for rel in serial:
-        assert (tmp_path / "serial" / rel).read_bytes() == \
-            (tmp_path / "parallel" / rel).read_bytes(), rel
+        data = (tmp_path / "serial" / rel).read_bytes()
+        assert data == (tmp_path / "parallel" / rel).read_bytes(), rel
+        assert data == (tmp_path / "alone" / rel).read_bytes(), rel
 
 
 def test_killed_runs_leave_earlier_outputs_intact(tmp_path: Path) -> None:

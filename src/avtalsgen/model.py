@@ -427,7 +427,7 @@ class Municipality(Model):
     kommun: Party = d("Kommunen.")
     polis: Party = d("Lokalpolisområdet.")
     period: Period = d("Överenskommelsens period.")
-    signing: Signing = d("Ort, datum och undertecknare.")
+    signing: Signing = d("Var, när och av vem överenskommelsen skrivs under.")
     organisation: Organisation = d("Samverkansorganisationen.", default_factory=Organisation)
     documents: list[Id] = d(
         "Dokument att ta fram: namn på YAML-filer i mappen (utan .yaml).", min_length=1)
