@@ -18,8 +18,12 @@ NAME = "verksamhetsplan.docx"
 
 @pytest.fixture
 def lulea(tmp_path: Path) -> Path:
+    """Luleå's config as a draft under review."""
     folder = tmp_path / "municipalities" / "lulea"
     shutil.copytree(MUNICIPALITIES / "lulea", folder)
+    muni = folder / "municipality.yaml"
+    muni.write_text(muni.read_text(encoding="utf-8").replace("status: final", "status: draft"),
+                    encoding="utf-8")
     return folder
 
 
@@ -67,6 +71,21 @@ def test_final_refuses_placeholders_and_names_the_field(lulea: Path, cli) -> Non
     assert not Path("out").exists()
     # Without --final the same config renders as a draft.
     assert cli("render", str(lulea), "--out", "out").exit_code == 0
+
+
+def test_status_final_in_the_config_means_final(lulea: Path, tmp_path: Path) -> None:
+    muni = lulea / "municipality.yaml"
+    muni.write_text(muni.read_text(encoding="utf-8").replace("status: draft", "status: final"),
+                    encoding="utf-8")
+    render_municipality(lulea, Options(out_dir=tmp_path / "out"))
+    assert "UTKAST" not in _header_text(tmp_path / "out" / "lulea" / NAME)
+    plan = lulea / "verksamhetsplan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("Genomfört senast oktober 2020.",
+                                                             "TODO"), encoding="utf-8")
+    from avtalsgen.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        render_municipality(lulea, Options(out_dir=tmp_path / "out2"))
 
 
 def test_final_needs_place_and_date(lulea: Path, cli) -> None:

@@ -83,6 +83,7 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
         raise ConfigError([Problem(bundle.folder / "municipality.yaml", None, "documents",
                                    f"no document {n!r} (known: "
                                    f"{', '.join(bundle.documents)})") for n in unknown])
+    final = final or bundle.municipality.status == "final"
     if final:
         problems = final_problems(bundle)
         if problems:

@@ -431,6 +431,10 @@ class Municipality(Model):
     organisation: Organisation = d("Samverkansorganisationen.", default_factory=Organisation)
     documents: list[Id] = d(
         "Dokument att ta fram: namn på YAML-filer i mappen (utan .yaml).", min_length=1)
+    status: Literal["draft", "final"] = d(
+        "draft: dokumenten märks UTKAST; final: den antagna, undertecknade versionen "
+        "(kräver att inga platshållare finns kvar). `render --final` ger final ändå.",
+        default="draft")
     version: Name = d("Versionsnummer som visas i utkast, t.ex. '0.3'.", default="0.1")
     version_date: dt.date | None = d("Datum för versionen, visas i utkast (ÅÅÅÅ-MM-DD).",
                                      default=None)
