@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import context as ctx
+from .config import TEMPLATES_DIR
 from .errors import AvtalsgenError, ConfigError, OutputError, Problem
 from .output import Manifest
-from .render import TEMPLATES_DIR, render_docx
+from .render import render_docx
 from .validate import Bundle, final_problems, find_folder, load_municipality
 
 DEFAULT_ROOT = Path("municipalities")

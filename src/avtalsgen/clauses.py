@@ -15,10 +15,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import Field
 
 from . import model as m
-from .config import load_yaml
+from .config import TEMPLATES_DIR, load_yaml
 from .formatting import FILTERS, period
 
-LIBRARY_FILE = Path(__file__).resolve().parents[2] / "templates" / "clauses.yaml"
+LIBRARY_FILE = TEMPLATES_DIR / "clauses.yaml"
 
 
 class Clause(m.Model):

@@ -184,7 +184,7 @@ def check(templates: tuple[Path, ...]) -> None:
     With no TEMPLATE, checks every .docx in the shared templates folder.
     """
     from .check import check_templates
-    from .render import TEMPLATES_DIR
+    from .config import TEMPLATES_DIR
 
     paths = list(templates) or sorted(TEMPLATES_DIR.glob("*.docx"))
     problems = check_templates(paths)

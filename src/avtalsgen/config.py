@@ -6,6 +6,7 @@ tree ourselves so duplicates are reported and every value knows its line.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ import yaml
 
 from .errors import ConfigError, Problem
 
+# The shared templates and clause library (a checkout's templates/ by default).
+TEMPLATES_DIR = Path(os.environ.get("AVTALSGEN_TEMPLATES",
+                                    Path(__file__).resolve().parents[2] / "templates"))
 MUNICIPALITY_FILE = "municipality.yaml"
 STATISTICS_FILE = "statistics.yaml"
 MAX_CONFIG_BYTES = 5_000_000  # a config larger than this is a mistake, not a document
@@ -55,13 +59,13 @@ def _to_python(node: yaml.Node, loader: _Loader, path: Path_, source: Source,
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
                 problems.append(Problem(source.path, key_node.start_mark.line + 1,
-                                        _dotted(path), f"key {key!r} must be text"))
+                                        dotted(path), f"key {key!r} must be text"))
                 continue
             key = str(key)
             if key in result:
                 first = source.lines.get((*path, key))
                 problems.append(Problem(
-                    source.path, key_node.start_mark.line + 1, _dotted((*path, key)),
+                    source.path, key_node.start_mark.line + 1, dotted((*path, key)),
                     f"duplicate key (first given on line {first}); remove one of them"))
                 continue
             source.lines[(*path, key)] = key_node.start_mark.line + 1
@@ -74,7 +78,7 @@ def _to_python(node: yaml.Node, loader: _Loader, path: Path_, source: Source,
         return loader.construct_object(node, deep=True)
     except (ValueError, TypeError, OverflowError) as e:
         # e.g. a date like 2025-13-45, which PyYAML reads as a timestamp and rejects
-        problems.append(Problem(source.path, node.start_mark.line + 1, _dotted(path),
+        problems.append(Problem(source.path, node.start_mark.line + 1, dotted(path),
                                 f"invalid value {node.value!r}: {e}"))
         return None
 
@@ -113,7 +117,7 @@ def load_yaml(path: Path, display: Path | None = None) -> Source:
     return source
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
+def dotted(path: tuple[Any, ...]) -> str:
     """('sections', 0, 'heading') -> 'sections[0].heading'."""
     out = ""
     for part in path:
@@ -121,4 +125,3 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return out
 
 
-dotted = _dotted

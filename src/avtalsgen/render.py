@@ -8,7 +8,6 @@ process, so a batch parses every template once.
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from functools import cache
@@ -25,8 +24,6 @@ from . import charts, wordxml
 from .errors import TemplateError
 from .formatting import FILTERS
 
-TEMPLATES_DIR = Path(os.environ.get("AVTALSGEN_TEMPLATES",
-                                    Path(__file__).resolve().parents[2] / "templates"))
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CHART_WIDTH = Cm(15.5)
 LOGO_HEIGHT = Cm(1.2)
