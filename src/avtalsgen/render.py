@@ -170,9 +170,8 @@ class _FixedTimeZip:
         # Level 1: nearly the same size for these small XML parts, much less time.
         info = zipfile.ZipInfo(pack_uri.membername, date_time=FIXED_ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
-        info._compresslevel = 1  # type: ignore[attr-defined]  # writestr(ZipInfo) ignores the archive's level
         info.external_attr = 0o644 << 16
-        self._zip.writestr(info, blob)
+        self._zip.writestr(info, blob, compresslevel=1)
 
     def close(self) -> None:
         self._zip.close()
