@@ -20,7 +20,7 @@ from .config import TEMPLATES_DIR
 from .errors import AvtalsgenError, ConfigError, OutputError, Problem
 from .output import Manifest
 from .render import render_docx
-from .validate import Bundle, final_problems, find_folder, load_municipality
+from .validate import Bundle, final_problems, find_folder, is_slug, load_municipality
 
 DEFAULT_ROOT = Path("municipalities")
 DEFAULT_OUT = Path("output")
@@ -134,7 +134,7 @@ NAME_PATTERN = re.compile(r"[^\W\d_][\w .'-]*", re.UNICODE)
 
 def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = None) -> Path:
     """Create municipalities/<slug>/ from the commented example; it validates as is."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]*", slug):
+    if not is_slug(slug):
         raise ConfigError([Problem(slug, None, "", "not a valid folder name: use lower-case "
                                    "letters a-z, digits, - and _ (e.g. 'pitea')")])
     shown = name or slug.capitalize()

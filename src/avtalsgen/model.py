@@ -43,7 +43,9 @@ def _not_blank(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_xml_safe)]
 Name = Annotated[str, AfterValidator(_xml_safe), AfterValidator(_not_blank)]
-Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
+# Keys, document names and municipality folders: lower-case a-z, digits, - and _.
+SLUG_PATTERN = r"[a-z0-9][a-z0-9_\-]*"
+Id = Annotated[str, Field(pattern=f"^{SLUG_PATTERN}$", max_length=64)]
 Cell = int | float | Text | None
 
 

@@ -121,7 +121,7 @@ def find_folder(slug_or_path: str, root: Path) -> Path:
     if "/" in slug_or_path or slug_or_path in (".", "..") or candidate.is_absolute():
         folder = candidate
     else:
-        if not _is_slug(slug_or_path):
+        if not is_slug(slug_or_path):
             raise ConfigError([Problem(slug_or_path, None, "", "not a valid municipality "
                                        "name (use lower-case letters, digits, - and _)")])
         folder = root / slug_or_path
@@ -130,15 +130,15 @@ def find_folder(slug_or_path: str, root: Path) -> Path:
                                    "municipality folder")])
     # The folder's own name becomes the output folder's name: it must be a slug.
     name = folder.resolve().name
-    if not _is_slug(name):
+    if not is_slug(name):
         raise ConfigError([Problem(folder, None, "", f"the folder name {name!r} is not a valid "
                                    "municipality name (use lower-case letters a-z, digits, - "
                                    "and _)")])
     return folder
 
 
-def _is_slug(text: str) -> bool:
-    return bool(re.fullmatch(r"[a-z0-9][a-z0-9_\-]*", text))
+def is_slug(text: str) -> bool:
+    return bool(re.fullmatch(m.SLUG_PATTERN, text))
 
 
 def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bundle:
@@ -183,7 +183,7 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
     elif muni_source and isinstance(muni_source.data, dict):
         raw = muni_source.data.get("documents")
         if isinstance(raw, list):
-            names = [n for n in raw if isinstance(n, str) and _is_slug(n)]
+            names = [n for n in raw if isinstance(n, str) and is_slug(n)]
 
     documents: dict[str, m.Document] = {}
     for name in names:

@@ -21,13 +21,13 @@ def _t(text: str) -> str:
     return f'<w:t xml:space="preserve">{escape(text)}</w:t>'
 
 
-_TEXT_WITH_BREAKS = re.compile(r"(<w:t(?: [^>]*)?>)([^<]*[\n\t][^<]*)</w:t>")
+_TEXT_WITH_BREAKS = re.compile(r"<w:t(?: [^>]*)?>([^<]*[\n\t][^<]*)</w:t>")
 
 
 def line_breaks(xml: str) -> str:
     """Newlines and tabs inside text become Word line breaks and tabs, in the same run."""
     def split(m: re.Match[str]) -> str:
-        text = m.group(2).replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+        text = m.group(1).replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
         text = text.replace("\t", '</w:t><w:tab/><w:t xml:space="preserve">')
         return f'<w:t xml:space="preserve">{text}</w:t>'
 
