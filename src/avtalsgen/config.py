@@ -7,6 +7,8 @@ tree ourselves so duplicates are reported and every value knows its line.
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,64 +47,149 @@ class Source:
         return best
 
 
+MAX_DEPTH = 40  # nesting of lists and mappings; real configs stay under 20
+MAX_ALIAS_VALUES = 10_000  # values that aliases may add beyond those written out
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose scalars we construct one by one (no arbitrary objects)."""
+    """SafeLoader whose scalars we construct one by one (no arbitrary objects), with the
+    nesting of the document bounded while it is composed (the composer recurses)."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
-def _to_python(node: yaml.Node, loader: _Loader, path: Path_, source: Source,
-               problems: list[Problem]) -> Any:
-    source.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Walk:
+    """State of one walk over the node graph: the alias budget and merge bookkeeping."""
+
+    def __init__(self, source: Source, loader: _Loader, problems: list[Problem]) -> None:
+        self.source, self.loader, self.problems = source, loader, problems
+        self.seen: set[int] = set()
+        self.visits = 0
+        self.merged: dict[int, int] = {}  # node id -> how many leading pairs came from <<
+
+    def value(self, node: yaml.Node, path: Path_, line: int, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _TooDeep(line)
+        self.visits += 1
+        self.seen.add(id(node))
+        if self.visits - len(self.seen) > MAX_ALIAS_VALUES:
+            raise _AliasBomb(line)
+        self.source.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, (*path, i), item.start_mark.line + 1, depth + 1)
+                    for i, item in enumerate(node.value)]
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError) as e:
+            # e.g. a date like 2025-13-45, which PyYAML reads as a timestamp and rejects
+            self.problems.append(Problem(self.source.path, node.start_mark.line + 1,
+                                         dotted(path), f"invalid value {node.value!r}: {e}"))
+            return None
+
+    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
+        if id(node) not in self.merged:
+            own = sum(1 for key, _ in node.value if key.tag != MERGE_TAG)
+            self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+            self.merged[id(node)] = len(node.value) - own
+        n_merged = self.merged[id(node)]
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+        own_keys: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
+            line = key_node.start_mark.line + 1
+            key = self.loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
-                problems.append(Problem(source.path, key_node.start_mark.line + 1,
-                                        dotted(path), f"key {key!r} must be text"))
+                self.problems.append(Problem(self.source.path, line, dotted(path),
+                                             f"key {key!r} must be text"))
                 continue
             key = str(key)
-            if key in result:
-                first = source.lines.get((*path, key))
-                problems.append(Problem(
-                    source.path, key_node.start_mark.line + 1, dotted((*path, key)),
-                    f"duplicate key (first given on line {first}); remove one of them"))
-                continue
-            source.lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _to_python(value_node, loader, (*path, key), source, problems)
+            if index >= n_merged:  # written here: overrides what << brought in
+                if key in own_keys:
+                    first = self.source.lines.get((*path, key))
+                    self.problems.append(Problem(
+                        self.source.path, line, dotted((*path, key)),
+                        f"duplicate key (first given on line {first}); remove one of them"))
+                    continue
+                own_keys.add(key)
+                self.source.lines[(*path, key)] = line
+            else:
+                self.source.lines.setdefault((*path, key), line)
+            result[key] = self.value(value_node, (*path, key), line, depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, loader, (*path, i), source, problems)
-                for i, item in enumerate(node.value)]
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, TypeError, OverflowError) as e:
-        # e.g. a date like 2025-13-45, which PyYAML reads as a timestamp and rejects
-        problems.append(Problem(source.path, node.start_mark.line + 1, dotted(path),
-                                f"invalid value {node.value!r}: {e}"))
+
+
+class _AliasBomb(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+# Characters YAML forbids in a file (C0 controls but tab/newline/CR, DEL, C1, U+FFFE/F).
+_NOT_YAML = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
+                       "\U00010000-\U0010ffff]")
+
+
+def _forbidden_character(text: str, shown: Path) -> Problem | None:
+    match = _NOT_YAML.search(text)
+    if match is None:
         return None
+    line = text.count("\n", 0, match.start()) + 1
+    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    code = ord(match.group())
+    if code == 0 and text.count("\x00") * 3 > len(text):
+        return Problem(shown, None, "", "the file looks like UTF-16 text (every other byte "
+                       "is zero); save it as UTF-8")
+    return Problem(shown, line, "", f"the character U+{code:04X} (column {column}) is not "
+                   "allowed in a YAML file; remove it")
 
 
 def load_yaml(path: Path, display: Path | None = None) -> Source:
     """Parse one YAML file. Raises ConfigError listing every problem in it."""
     shown = display or path
     try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError([Problem(shown, None, "", "not a regular file (a folder, a "
+                                       "pipe or a device); a config must be a file")])
+        if info.st_size > MAX_CONFIG_BYTES:
             raise ConfigError([Problem(shown, None, "", f"file is larger than "
                                        f"{MAX_CONFIG_BYTES // 1_000_000} MB")])
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ConfigError([Problem(shown, None, "", "the file is UTF-16 text; save it "
+                                       "as UTF-8")])
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([Problem(shown, None, "", "file not found")]) from None
     except UnicodeDecodeError as e:
         raise ConfigError([Problem(shown, None, "", f"not UTF-8 text ({e.reason})")]) from None
     except OSError as e:
         raise ConfigError([Problem(shown, None, "", f"cannot read file: {e.strerror}")]) from None
+    bad = _forbidden_character(text, shown)
+    if bad:
+        raise ConfigError([bad])
     source = Source(shown, None)
     problems: list[Problem] = []
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        source.data = {} if node is None else _to_python(node, loader, (), source, problems)
+        walk = _Walk(source, loader, problems)
+        source.data = {} if node is None else walk.value(node, (), 1, 0)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -110,6 +197,15 @@ def load_yaml(path: Path, display: Path | None = None) -> Source:
         raise ConfigError([Problem(shown, line, "", f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as e:
         raise ConfigError([Problem(shown, None, "", f"YAML error: {e}")]) from None
+    except (_TooDeep, RecursionError) as e:
+        line = e.line if isinstance(e, _TooDeep) else None
+        raise ConfigError([Problem(shown, line, "", f"nested too deeply (more than "
+                                   f"{MAX_DEPTH} levels of lists and mappings, or an alias "
+                                   "that contains itself)")]) from None
+    except _AliasBomb as e:
+        raise ConfigError([Problem(shown, e.line, "", f"aliases expand to more than "
+                                   f"{MAX_ALIAS_VALUES:,} values; write the values out or "
+                                   "use fewer nested aliases".replace(",", " "))]) from None
     finally:
         loader.dispose()
     if problems:

@@ -46,7 +46,24 @@ Name = Annotated[str, AfterValidator(_xml_safe), AfterValidator(_not_blank)]
 # Keys, document names and municipality folders: lower-case a-z, digits, - and _.
 SLUG_PATTERN = r"[a-z0-9][a-z0-9_\-]*"
 Id = Annotated[str, Field(pattern=f"^{SLUG_PATTERN}$", max_length=64)]
-Cell = int | float | Text | None
+MAX_NUMBER = 10**15  # a table figure beyond this is a typing mistake; it cannot be printed
+
+
+def _finite(value: float) -> float:
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("must be a finite number (not .inf or .nan)")
+    return _bounded(value)
+
+
+def _bounded(value: Any) -> Any:
+    if abs(value) >= MAX_NUMBER:
+        raise ValueError(f"the number is too large (at most {MAX_NUMBER - 1:,} in size)"
+                         .replace(",", " "))
+    return value
+
+
+Number = Annotated[int, AfterValidator(_bounded)] | Annotated[float, AfterValidator(_finite)]
+Cell = Number | Text | None
 
 
 class Model(BaseModel):
