@@ -8,22 +8,26 @@ This is the library API; the CLI only parses options and calls these functions.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import context as ctx
+from . import files
 from .config import TEMPLATES_DIR
-from .errors import AvtalsgenError, ConfigError, OutputError, Problem
-from .output import Manifest
+from .errors import AvtalsgenError, Bug, ConfigError, OutputError, Problem
+from .output import Manifest, folder_lock
 from .render import render_docx
 from .validate import Bundle, final_problems, find_folder, is_slug, load_municipality
 
 DEFAULT_ROOT = Path("municipalities")
 DEFAULT_OUT = Path("output")
+BUG_LOG = "avtalsgen-errors.log"
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Outcome:
     slug: str
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
-    error: AvtalsgenError | None = None
+    error: AvtalsgenError | Bug | None = None
     seconds: float = 0.0
 
 
@@ -50,14 +54,13 @@ def all_targets(root: Path = DEFAULT_ROOT) -> list[str]:
 
 
 def template_for(bundle: Bundle, doc_type: str) -> Path:
-    """A template in the municipality's own templates/ folder wins over the shared one."""
-    own = bundle.folder / "templates" / f"{doc_type}.docx"
-    if own.exists():
-        if not own.resolve().is_relative_to(bundle.folder.resolve()):
-            raise ConfigError([Problem(own, None, "", "template override points outside "
-                                       "the municipality folder; refused")])
-        return own
-    return TEMPLATES_DIR / f"{doc_type}.docx"
+    """The template a document renders with; a municipality's own one is vetted first."""
+    path = files.template_for(bundle.folder, doc_type)
+    if path.parent.parent == bundle.folder:
+        problems = files.override_problems(bundle.folder, path)
+        if problems:
+            raise ConfigError([Problem(path, None, "", p) for p in problems])
+    return path
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,9 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
         doc = bundle.documents[name]
         context = ctx.build_context(muni, bundle.statistics, bundle.documents, name,
                                     draft=draft)
-        if muni.logo:
-            context["logo"] = bundle.folder / muni.logo
+        logo = (bundle.folder / muni.logo).read_bytes() if muni.logo else None
         props = ctx.properties(muni, doc, context["doc"]["subtitle"], draft=draft)
-        out[name] = render_docx(template_for(bundle, doc.type), context, props)
+        out[name] = render_docx(template_for(bundle, doc.type), context, props, logo)
     return out
 
 
@@ -112,19 +114,36 @@ def render_municipality(target: str | Path, options: Options = Options(), *,
     bundle = load(target, root)
     rendered = render_bundle(bundle, options.names, final=options.final)
     folder = options.out_dir / bundle.slug
-    if folder.exists() and not folder.resolve().is_relative_to(options.out_dir.resolve()):
-        raise OutputError(f"{folder} points outside {options.out_dir} (symlink?); refused")
-    manifest = Manifest(folder)
-    docx = {f"{name}.docx": data for name, data in rendered.items()}
-    if not options.force:
-        pdfs = [f"{name}.pdf" for name in rendered] if "pdf" in options.formats else []
-        manifest.check_writable([*docx, *pdfs])
-    outcome = Outcome(bundle.slug)
-    for file_name, data in docx.items():
-        path = folder / file_name
-        (outcome.written if manifest.write(file_name, data) else outcome.unchanged).append(path)
-    manifest.save()
+    try:
+        outcome = _write(bundle.slug, folder, options, rendered)
+    except OSError as e:
+        where = e.filename or folder
+        raise OutputError(f"cannot write {where}: {e.strerror or e}") from None
     outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _write(slug: str, folder: Path, options: Options, rendered: dict[str, bytes]) -> Outcome:
+    if folder.is_symlink():
+        if not folder.exists():
+            raise OutputError(f"{folder} is a symlink to {os.readlink(folder)}, which does not "
+                              "exist; remove it")
+        if not folder.resolve().is_relative_to(options.out_dir.resolve()):
+            raise OutputError(f"{folder} points outside {options.out_dir} (symlink?); refused")
+    if options.out_dir.exists() and not options.out_dir.is_dir():
+        raise OutputError(f"{options.out_dir} is a file, not a folder")
+    docx = {f"{name}.docx": data for name, data in rendered.items()}
+    outcome = Outcome(slug)
+    with folder_lock(folder):
+        manifest = Manifest(folder)
+        if not options.force:
+            pdfs = [f"{name}.pdf" for name in rendered] if "pdf" in options.formats else []
+            manifest.check_writable({**docx, **dict.fromkeys(pdfs)})
+        for file_name, data in docx.items():
+            path = folder / file_name
+            (outcome.written if manifest.write(file_name, data) else
+             outcome.unchanged).append(path)
+        manifest.save()
     return outcome
 
 
@@ -159,6 +178,8 @@ def _render_one(target: str, options: Options, root: Path) -> Outcome:
         return render_municipality(target, options, root=root)
     except AvtalsgenError as e:
         return Outcome(str(target), error=e)
+    except Exception as e:  # a bug: reported for this municipality, the batch goes on
+        return Outcome(str(target), error=Bug(str(target), e))
 
 
 def render_many(targets: list[str], options: Options = Options(), *,
@@ -177,8 +198,11 @@ def render_many(targets: list[str], options: Options = Options(), *,
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(targets))) as pool:
             futures = [pool.submit(_render_one, t, options, root) for t in targets]
-            for future in futures:
-                outcomes.append(future.result())
+            for target, future in zip(targets, futures, strict=True):
+                try:
+                    outcomes.append(future.result())
+                except Exception as e:  # the worker itself died (killed, out of memory)
+                    outcomes.append(Outcome(str(target), error=Bug(str(target), e)))
                 if on_done:
                     on_done(outcomes[-1])
     else:
@@ -186,6 +210,11 @@ def render_many(targets: list[str], options: Options = Options(), *,
             outcomes.append(_render_one(target, options, root))
             if on_done:
                 on_done(outcomes[-1])
+    bugs = [o.error for o in outcomes if isinstance(o.error, Bug)]
+    if bugs:
+        log = write_bug_log(bugs, options.out_dir)
+        for bug in bugs:
+            bug.log = log
     if "pdf" in options.formats:
         _convert_pdfs([o for o in outcomes if o.error is None])
     if "docx" not in options.formats:
@@ -205,9 +234,27 @@ def _convert_pdfs(outcomes: list[Outcome]) -> None:
         docs = [*outcome.written, *outcome.unchanged]
         if not docs:
             continue
-        manifest = Manifest(docs[0].parent)
-        for docx in docs:
-            pdf = docx.with_suffix(".pdf")
-            manifest.record(pdf.name, pdf.read_bytes())
-            outcome.written.append(pdf)
-        manifest.save()
+        with folder_lock(docs[0].parent):
+            manifest = Manifest(docs[0].parent)
+            for docx in docs:
+                pdf = docx.with_suffix(".pdf")
+                manifest.record(pdf.name, pdf.read_bytes())
+                outcome.written.append(pdf)
+            manifest.save()
+
+
+def write_bug_log(bugs: list[Bug], folder: Path) -> Path:
+    """Append the tracebacks of unexpected failures to a log; returns its path."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / BUG_LOG
+        with open(log, "a", encoding="utf-8") as f:
+            for bug in bugs:
+                f.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {bug.target}\n"
+                        f"{bug.traceback}\n")
+    except OSError:  # the output folder is unusable: fall back to the temp folder
+        fd, name = tempfile.mkstemp(prefix="avtalsgen-errors-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("".join(f"--- {b.target}\n{b.traceback}\n" for b in bugs))
+        log = Path(name)
+    return log

@@ -89,6 +89,7 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
         _fail(e)
     seconds = time.perf_counter() - start
     failed = [o for o in outcomes if o.error is not None]
+    bugs = [o for o in failed if not isinstance(o.error, AvtalsgenError)]
     for outcome in failed:
         click.echo(f"error: {outcome.slug}:\n{outcome.error}", err=True)
     if not quiet:
@@ -101,6 +102,8 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
     unchanged = sum(len(o.unchanged) for o in outcomes)
     click.echo(f"{written} written, {unchanged} unchanged, {len(failed)} failed "
                f"({len(outcomes)} municipalities, {seconds:.1f} s)", err=True)
+    if bugs:
+        sys.exit(1)
     if failed:
         sys.exit(2)
 
@@ -110,14 +113,17 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
 @ROOT_OPTION
 def validate(targets: tuple[str, ...], root: Path) -> None:
     """Check configs only (every municipality when none is named)."""
-    from .build import all_targets, load
-    from .errors import AvtalsgenError
+    import tempfile
+
+    from .build import all_targets, load, write_bug_log
+    from .errors import AvtalsgenError, Bug
 
     try:
         chosen = list(targets) or all_targets(root)
     except AvtalsgenError as e:
         _fail(e)
     failed = 0
+    bugs: list[Bug] = []
     for target in chosen:
         try:
             bundle = load(target, root)
@@ -125,7 +131,16 @@ def validate(targets: tuple[str, ...], root: Path) -> None:
             failed += 1
             click.echo(f"{e}", err=True)
             continue
+        except Exception as e:  # a bug: report it, check the others
+            bugs.append(Bug(target, e))
+            continue
         click.echo(f"ok {bundle.folder} ({len(bundle.documents)} documents)")
+    if bugs:
+        log = write_bug_log(bugs, Path(tempfile.gettempdir()))
+        for bug in bugs:
+            bug.log = log
+            click.echo(f"error: {bug.target}: {bug}", err=True)
+        sys.exit(1)
     if failed:
         sys.exit(2)
 

@@ -141,8 +141,8 @@ class _Builder:
         table = self.stats.tables[chart.table]
         self.items.append({
             "kind": "chart",
-            "chart": chart,
-            "table": table,
+            "chart": chart.model_dump(),
+            "table": table.model_dump(),
             "caption": f"{name} {self.chart_counts[name]}. {chart.caption}",
             "alt": chart.alt + (" (Exempeldata.)" if table.sample_data else ""),
             "notes": ["Exempeldata: källan anger inga siffror."] if table.sample_data else [],

@@ -52,3 +52,30 @@ class OutputError(AvtalsgenError):
 
 class ConversionError(AvtalsgenError):
     """PDF conversion failed or LibreOffice is missing."""
+
+
+class Bug(Exception):
+    """An unexpected failure in one municipality (not the user's input): reported with
+    its traceback in a log file, exit status 1, while the rest of a batch goes on."""
+
+    exit_code = 1
+
+    def __init__(self, target: str, error: BaseException | str, trace: str | None = None,
+                 log: Path | None = None) -> None:
+        import traceback
+
+        self.target = target
+        self.summary = error if isinstance(error, str) else \
+            f"{type(error).__name__}: {error}"
+        self.traceback = trace if trace is not None else "".join(
+            traceback.format_exception(error))
+        self.log = log
+        super().__init__(self.summary)
+
+    def __str__(self) -> str:
+        where = f"; the traceback is in {self.log}" if self.log else ""
+        return f"unexpected failure (a bug, please report it): {self.summary}{where}"
+
+    def __reduce__(self) -> tuple[type[Bug], tuple[str, str, str, Path | None]]:
+        # Tracebacks do not cross process boundaries; their text does.
+        return (Bug, (self.target, self.summary, self.traceback, self.log))

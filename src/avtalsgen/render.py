@@ -7,9 +7,11 @@ process, so a batch parses every template once.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,13 @@ import jinja2
 from docx.opc.pkgwriter import PackageWriter
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Namespace
+from markupsafe import Markup
 
 from . import charts, wordxml
+from . import model as m
 from .errors import TemplateError
 from .formatting import FILTERS
 
@@ -29,11 +35,60 @@ CHART_WIDTH = Cm(15.5)
 LOGO_HEIGHT = Cm(1.2)
 
 
+# What a template may look into: plain data. Everything else it is handed (pictures)
+# is an Opaque marker, whose attributes it cannot read. An allow-list: a new kind of
+# value in the context stays closed until it is added here.
+PLAIN_TYPES: tuple[type, ...] = (str, int, float, bool, type(None), dt.date, list, tuple,
+                                 dict, Markup)
+_JINJA_TYPES: tuple[type, ...] = (LoopContext, Namespace)
+
+
+class Opaque:
+    """A picture (or other generated XML) as a template sees it: it prints, nothing more."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __html__(self) -> str:
+        return self._make()
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class PlainDataSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, allowing attribute access only on plain data."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return (isinstance(obj, PLAIN_TYPES + _JINJA_TYPES)
+                and super().is_safe_attribute(obj, attr, value))
+
+
+def check_plain(value: Any, path: str = "context") -> None:
+    """Raise TypeError (a bug) if the context holds anything but plain data and markers."""
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                if not isinstance(key, str):
+                    raise TypeError(f"{where}: key {key!r} is not text")
+                stack.append((f"{where}.{key}", sub))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{where}[{i}]", sub) for i, sub in enumerate(item))
+        elif not isinstance(item, (*PLAIN_TYPES, Opaque)):
+            raise TypeError(f"{where} is a {type(item).__name__}: templates see plain data only")
+
+
 @cache
 def jinja_env() -> SandboxedEnvironment:
     # An empty loader: {% include %} and {% import %} find nothing, ever.
-    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
-                               loader=jinja2.DictLoader({}))
+    env = PlainDataSandbox(autoescape=True, undefined=jinja2.StrictUndefined,
+                           loader=jinja2.DictLoader({}))
+    for name in ("lipsum", "cycler", "joiner"):  # objects a document never needs
+        env.globals.pop(name, None)
     env.filters.update(FILTERS)
     env.filters["footnote_ref"] = wordxml.footnote_ref
     return env
@@ -106,9 +161,12 @@ class Picture(InlineImage):
         return (f"</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r>"
                 '<w:t xml:space="preserve">')
 
+    def marker(self) -> Opaque:
+        return Opaque(self._insert_image)
 
-def _materialise(context: dict[str, Any], tpl: WordTemplate) -> None:
-    """Turn table, chart and toc items into Word objects for this template."""
+
+def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None) -> None:
+    """Turn table, chart and toc items into Word markup for this template."""
     for item in context["body"]:
         kind = item["kind"]
         if kind == "table":
@@ -116,21 +174,26 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate) -> None:
         elif kind == "toc":
             item["xml"] = wordxml.toc(item["entries"], item["levels"])
         elif kind == "chart":
-            png = charts.render_png(item["chart"], item["table"])
-            item["image"] = Picture(tpl, png, item["alt"], item["caption"], width=CHART_WIDTH)
-    if context.get("logo"):
-        logo = Path(context["logo"])
+            png = charts.render_png(m.Chart.model_validate(item["chart"]),
+                                    m.Table.model_validate(item["table"]))
+            item["image"] = Picture(tpl, png, item["alt"], item["caption"],
+                                    width=CHART_WIDTH).marker()
+    if logo is not None:
         alt = f"Logotyp för {context['kommun']['name']}"
-        context["logo"] = Picture(tpl, logo.read_bytes(), alt, "Logotyp", height=LOGO_HEIGHT)
+        context["logo"] = Picture(tpl, logo, alt, "Logotyp", height=LOGO_HEIGHT).marker()
+    else:
+        context["logo"] = None
 
 
-def render_docx(template: Path, context: dict[str, Any], properties: dict[str, Any]) -> bytes:
+def render_docx(template: Path, context: dict[str, Any], properties: dict[str, Any],
+                logo: bytes | None = None) -> bytes:
     """Render one document and return the .docx bytes (reproducible)."""
     data, key = _template_bytes(template)
     tpl = WordTemplate(io.BytesIO(data))
     tpl.template_file = template  # shown in error messages
     tpl.cache_key = key
-    _materialise(context, tpl)
+    _materialise(context, tpl, logo)
+    check_plain(context)
     tpl.render(context, jinja_env=jinja_env())
     docx = tpl.docx
     wordxml.add_footnotes(docx, context["footnotes"])

@@ -7,6 +7,7 @@ line and field, before anything is raised: a user fixes them all in one round.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import clauses as clause_library
+from . import files
 from . import model as m
 from .config import MUNICIPALITY_FILE, STATISTICS_FILE, Source, dotted, load_yaml
 from .errors import ConfigError, Problem
@@ -129,12 +131,17 @@ def find_folder(slug_or_path: str, root: Path) -> Path:
         raise ConfigError([Problem(folder, None, "", f"no {MUNICIPALITY_FILE} here: not a "
                                    "municipality folder")])
     # The folder's own name becomes the output folder's name: it must be a slug.
-    name = folder.resolve().name
+    name = folder_slug(folder)
     if not is_slug(name):
         raise ConfigError([Problem(folder, None, "", f"the folder name {name!r} is not a valid "
                                    "municipality name (use lower-case letters a-z, digits, - "
                                    "and _)")])
     return folder
+
+
+def folder_slug(folder: Path) -> str:
+    """The name a municipality folder is known by: its own name, even when it is a link."""
+    return os.path.basename(os.path.abspath(folder))
 
 
 def is_slug(text: str) -> bool:
@@ -206,7 +213,7 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
     if problems:
         raise ConfigError(problems)
     assert municipality is not None and statistics is not None
-    return Bundle(folder.resolve().name, folder, municipality, statistics, documents, sources,
+    return Bundle(folder_slug(folder), folder, municipality, statistics, documents, sources,
                   [folder / MUNICIPALITY_FILE, *([stats_path] if stats_path.exists() else []),
                    *(folder / f"{n}.yaml" for n in documents)])
 
@@ -279,6 +286,10 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
             elif table.unit == "text":
                 report(("chart", "table"), f"table {block.chart.table!r} holds text; a "
                        "chart needs numbers")
+            else:
+                problem = chart_data_problem(block.chart, table)
+                if problem:
+                    report(("chart", "table"), f"table {block.chart.table!r}: {problem}")
         elif isinstance(block, m.ClauseBlock):
             if block.clause not in library:
                 report(("clause",), f"no clause {block.clause!r} in the clause library"
@@ -299,9 +310,16 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
             check(block, path, muni_source, None)
         if muni.logo is not None:
             problem = check_inside(folder, muni.logo, (".png", ".jpg", ".jpeg"))
+            if problem is None:
+                problem = files.image_problem(folder / muni.logo, (".png", ".jpg", ".jpeg"))
             if problem:
                 problems.append(Problem(muni_source.path, muni_source.line_of(("logo",)),
                                         "logo", problem))
+    for doc_type in sorted({doc.type for doc in documents.values()}):
+        path = files.template_for(folder, doc_type)
+        if path.parent.parent == folder:
+            problems.extend(Problem(path, None, "", p)
+                            for p in files.override_problems(folder, path))
     for name, doc in documents.items():
         source = sources[name]
         for block, path in document_blocks(doc):
@@ -313,6 +331,27 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                                         f"appendix {appendix!r} is not another document "
                                         "listed in municipality.yaml"))
     return problems
+
+
+def chart_data_problem(chart: m.Chart, table: m.Table) -> str | None:
+    """Why a table cannot be drawn as this chart, or None."""
+    if not table.rows or len(table.columns) < 2:
+        return "the table has no data to draw"
+    numbers = [c for row in table.rows for c in row[1:] if isinstance(c, (int, float))
+               and not isinstance(c, bool)]
+    if not numbers:
+        return "the table has no numbers to draw"
+    if chart.kind == "pie":
+        # A pie draws one series: the first row (or the first value column).
+        values = ([row[1] for row in table.rows] if chart.series == "columns"
+                  else table.rows[0][1:])
+        if any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in values):
+            return "a pie chart needs a number in every cell of its series (no blanks or text)"
+        if any(v < 0 for v in values):
+            return "a pie chart cannot show negative values"
+        if sum(values) <= 0:
+            return "a pie chart needs at least one value above zero"
+    return None
 
 
 def _suggest(name: str, known: Any) -> str:
