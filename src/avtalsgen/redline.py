@@ -27,11 +27,21 @@ def _from_git(spec: str, workdir: Path) -> Path:
     rev, _, path = spec.partition(":")
     path = path.strip("/")
     target = workdir / Path(path).name
+    if not rev or rev.startswith("-") or any(c.isspace() or ord(c) < 32 for c in rev):
+        raise RedlineError(f"{spec}: {rev!r} is not a git revision (a tag, a branch or a "
+                           "commit, written before the ':')")
     try:
         top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
                              text=True, check=True).stdout.strip()
         prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True,
                                 text=True, check=True).stdout.strip()
+        # Resolved to a commit id first, so git can never read the revision as an option.
+        found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+                                f"{rev}^{{commit}}"], capture_output=True, text=True,
+                               check=False, cwd=top)
+        if found.returncode != 0:
+            raise RedlineError(f"{spec}: no revision {rev!r} in this git repository")
+        rev = found.stdout.strip()
         listing = subprocess.run(["git", "ls-tree", "-r", "--name-only", rev, "--",
                                   prefix + path], capture_output=True, text=True, check=True,
                                  cwd=top).stdout.split()
