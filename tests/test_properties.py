@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import minimal_municipality, write_municipality
+from conftest import minimal_municipality, visible_paragraphs, write_municipality
 from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -74,7 +74,7 @@ def _normalised(text: str) -> str:
 
 def _visible(path: Path) -> set[str]:
     doc = Document(str(path))
-    seen = {p.text for p in doc.paragraphs}
+    seen = {text for _style, text in visible_paragraphs(path)}
     seen |= {c.text for t in doc.tables for row in t.rows for c in row.cells}
     seen |= {p.text for p in doc.sections[0].header.paragraphs}
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

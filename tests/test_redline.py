@@ -123,7 +123,7 @@ def test_redline_against_a_git_revision(tmp_path: Path, cli,
     result = cli("diff", "nosuchrev:municipalities/lulea", "lulea", "--doc",
                  "verksamhetsplan", "-o", "x.docx")
     assert result.exit_code == 2
-    assert "cannot read from git" in result.output
+    assert "no revision 'nosuchrev'" in result.output
 
 
 def test_diff_needs_doc_for_several_documents(versions: tuple[Path, Path], cli) -> None:

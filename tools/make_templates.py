@@ -51,9 +51,28 @@ def _style(doc, name, kind=WD_STYLE_TYPE.PARAGRAPH, base="Normal"):
 
 def _border(style, kind="single"):
     pPr = style.element.get_or_add_pPr()
-    pPr.append(parse_xml(
+    # Schema order (CT_PPrBase): pBdr goes before shd, tabs, spacing, ind, jc, …
+    after = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+             "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+             "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+             "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+             "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+             "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+    pPr.insert_element_before(parse_xml(
         f'<w:pBdr {nsdecls("w")}><w:bottom w:val="{kind}" w:sz="6" w:space="1" '
-        f'w:color="000000"/></w:pBdr>'))
+        f'w:color="000000"/></w:pBdr>'), *after)
+
+
+def _tabs(style, stops):
+    """Replace a style's tab stops: [(alignment, position in twips)]."""
+    pPr = style.element.get_or_add_pPr()
+    tabs = pPr.find(qn("w:tabs"))
+    if tabs is not None:
+        pPr.remove(tabs)
+    pPr._insert_tabs(parse_xml(
+        f'<w:tabs {nsdecls("w")}>'
+        + "".join(f'<w:tab w:val="{kind}" w:pos="{pos}"/>' for kind, pos in stops)
+        + "</w:tabs>"))
 
 
 def setup_styles(doc) -> None:
@@ -121,6 +140,19 @@ def setup_styles(doc) -> None:
 
     place = _style(doc, "Signing Place")
     place.paragraph_format.space_before = Pt(18)
+    # A signatory's line, name and title stay together, and place/date stays with
+    # the first signatory: nobody signs under a page break.
+    place.paragraph_format.keep_with_next = True
+    for style in (line, name, place):
+        style.paragraph_format.keep_together = True
+
+    for name_, size, bold in (("Cover Party", 12, True), ("Cover Meta", 11, False)):
+        cover = _style(doc, name_)
+        cover.font.size = Pt(size)
+        cover.font.bold = bold
+        cover.font.color.rgb = ACCENT
+        cover.paragraph_format.space_after = Pt(2)
+    _style(doc, "Cover Title", base="Title").paragraph_format.space_before = Pt(96)
 
     for level in (1, 2, 3):
         toc = _style(doc, f"TOC {level}")
@@ -172,8 +204,20 @@ def add_page_field(paragraph) -> None:
     run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="end"/>'))
 
 
+def text_width(section) -> int:
+    """The width between the margins, in twips: tab stops must not pass it."""
+    return int((section.page_width - section.left_margin - section.right_margin) / 635)
+
+
 def header_footer(doc) -> None:
     section = doc.sections[0]
+    width = text_width(section)
+    for name in ("Header", "Footer"):
+        _tabs(doc.styles[name], [("center", width // 2), ("right", width)])
+    # The cover has its own, empty first-page header and footer: no page number.
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False
+    section.first_page_footer.is_linked_to_previous = False
     header = section.header.paragraphs[0]
     header.style = doc.styles["Header"]
     header.add_run("{% if logo %}{{ logo }} {% endif %}")
@@ -200,7 +244,10 @@ def notes(doc) -> None:
 def body_loop(doc) -> None:
     """One paragraph per line; {%p %} paragraphs vanish when rendered."""
     p(doc, "{%p for it in body %}")
-    first = True
+    # Numbered headings and list items come whole, with Word numbering (w:numPr).
+    p(doc, "{%p if it.kind in ('heading', 'numbered') and it.num %}")
+    p(doc, "{{p it.xml }}")
+    first = False
     for level in (1, 2, 3, 4):
         kw = "if" if first else "elif"
         first = False
@@ -220,20 +267,15 @@ def body_loop(doc) -> None:
         p(doc, f"{{%p elif it.kind == 'bullet' and it.style == '{style}' %}}")
         para = p(doc, "{{ it.text }}", style="List Bullet", run_style=run_style)
         para.add_run("{{ it.footnote | footnote_ref }}")
-    p(doc, "{%p elif it.kind == 'numbered' %}")
-    para = p(doc, "{{ it.number }}", style="List Numbered")
-    para.add_run("\t")
-    para.add_run("{{ it.text }}")
-    para.add_run("{{ it.footnote | footnote_ref }}")
     p(doc, "{%p elif it.kind == 'table' %}")
     p(doc, "{%p if it.title %}")
     p(doc, "{{ it.title }}", style="Caption")
     p(doc, "{%p endif %}")
     p(doc, "{{p it.xml }}")
     notes(doc)
-    p(doc, "{%p elif it.kind == 'chart' %}")
+    p(doc, "{%p elif it.kind in ('chart', 'picture') %}")
     p(doc, "{{ it.image }}", style="Figure")
-    p(doc, "{{ it.caption }}", style="Caption")
+    p(doc, "{{p it.caption_xml }}")
     notes(doc)
     p(doc, "{%p elif it.kind == 'signatures' %}")
     p(doc, "{{ it.place_date }}", style="Signing Place")
@@ -255,6 +297,53 @@ def body_loop(doc) -> None:
     p(doc, "{%p endfor %}")
 
 
+def cover(doc) -> None:
+    """The title page (both parties, title, period, status), or a plain title block."""
+    p(doc, "{%p if doc.title_page %}")
+    p(doc, "{%p if logo %}")
+    p(doc, "{{ logo }}")
+    p(doc, "{%p endif %}")
+    p(doc, "{{ kommun.name }}", style="Cover Party")
+    p(doc, "{{ polis.name }}", style="Cover Party")
+    p(doc, "{{ doc.title }}", style="Cover Title")
+    p(doc, "{%p if doc.subtitle %}")
+    p(doc, "{{ doc.subtitle }}", style="Subtitle")
+    p(doc, "{%p endif %}")
+    p(doc, "Period: {{ period }}", style="Cover Meta")
+    p(doc, "{%p if doc.adopted %}")
+    p(doc, "{{ doc.adopted }}", style="Cover Meta")
+    p(doc, "{%p endif %}")
+    p(doc, "{%p if draft %}")
+    p(doc, "UTKAST version {{ draft.version }}{% if draft.date %}, {{ draft.date }}{% endif %}",
+      style="Draft Mark")
+    p(doc, "{%p endif %}")
+    p(doc, "{%p else %}")
+    p(doc, "{{ doc.title }}", style="Title")
+    p(doc, "{%p if doc.subtitle %}")
+    p(doc, "{{ doc.subtitle }}", style="Subtitle")
+    p(doc, "{%p endif %}")
+    p(doc, "{%p if doc.adopted %}")
+    p(doc, "{{ doc.adopted }}", style="Adopted")
+    p(doc, "{%p endif %}")
+    p(doc, "{%p endif %}")
+
+
+LEGACY_RELS = {
+    # Word 2010's copy of styles.xml: optional, and a stale copy makes Word repair the file.
+    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+    # python-docx's sample thumbnail and customXml: not this document's.
+    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXml",
+}
+
+
+def drop_legacy_parts(doc) -> None:
+    for owner in (doc.part, doc.part.package):
+        for r_id, rel in list(owner.rels.items()):
+            if rel.reltype in LEGACY_RELS:
+                del owner.rels[r_id]
+
+
 def make(kind: str, out: Path) -> None:
     doc = Document()
     setup_styles(doc)
@@ -264,14 +353,9 @@ def make(kind: str, out: Path) -> None:
     section.left_margin = section.right_margin = Cm(2.5)
     header_footer(doc)
 
-    p(doc, "{{ doc.title }}", style="Title")
-    p(doc, "{%p if doc.subtitle %}")
-    p(doc, "{{ doc.subtitle }}", style="Subtitle")
-    p(doc, "{%p endif %}")
-    p(doc, "{%p if doc.adopted %}")
-    p(doc, "{{ doc.adopted }}", style="Adopted")
-    p(doc, "{%p endif %}")
+    cover(doc)
     body_loop(doc)
+    drop_legacy_parts(doc)
 
     props = doc.core_properties
     props.title = TYPES[kind]

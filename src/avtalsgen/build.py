@@ -102,8 +102,11 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
         context = ctx.build_context(muni, bundle.statistics, bundle.documents, name,
                                     draft=draft)
         logo = (bundle.folder / muni.logo).read_bytes() if muni.logo else None
+        pictures = {it["file"]: (bundle.folder / it["file"]).read_bytes()
+                    for it in context["body"] if it["kind"] == "picture"}
         props = ctx.properties(muni, doc, context["doc"]["subtitle"], draft=draft)
-        out[name] = render_docx(template_for(bundle, doc.type), context, props, logo)
+        out[name] = render_docx(template_for(bundle, doc.type), context, props, logo,
+                                pictures)
     return out
 
 

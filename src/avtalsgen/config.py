@@ -151,9 +151,6 @@ def _forbidden_character(text: str, shown: Path) -> Problem | None:
     line = text.count("\n", 0, match.start()) + 1
     column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
     code = ord(match.group())
-    if code == 0 and text.count("\x00") * 3 > len(text):
-        return Problem(shown, None, "", "the file looks like UTF-16 text (every other byte "
-                       "is zero); save it as UTF-8")
     return Problem(shown, line, "", f"the character U+{code:04X} (column {column}) is not "
                    "allowed in a YAML file; remove it")
 
@@ -170,9 +167,10 @@ def load_yaml(path: Path, display: Path | None = None) -> Source:
             raise ConfigError([Problem(shown, None, "", f"file is larger than "
                                        f"{MAX_CONFIG_BYTES // 1_000_000} MB")])
         data = path.read_bytes()
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise ConfigError([Problem(shown, None, "", "the file is UTF-16 text; save it "
-                                       "as UTF-8")])
+        zeros = max(data[0::2].count(0), data[1::2].count(0))
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or zeros * 4 > len(data):
+            raise ConfigError([Problem(shown, None, "", "the file is UTF-16 text (every "
+                                       "other byte is zero); save it as UTF-8")])
         text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([Problem(shown, None, "", "file not found")]) from None

@@ -18,6 +18,8 @@ from .formatting import datum, datum_kort, period, procent, tal
 Item = dict[str, Any]
 
 CHART_NAMES = {"line": "Linjediagram", "bar": "Stapeldiagram", "pie": "Cirkeldiagram"}
+FIGURE_NAME = "Figur"
+SAMPLE_MARK = "(EXEMPELDATA)"
 MAX_HEADING_LEVEL = 4
 
 DEFAULT_LABELS = {
@@ -36,10 +38,10 @@ STATUS = {"green": ("Grön", "C6EFCE"), "yellow": ("Gul", "FFEB9C"), "red": ("R�
 
 # What templates may use: the top-level names and every field of every item.
 CONTEXT_NAMES = frozenset({"doc", "kommun", "polis", "period", "body", "footnotes", "draft",
-                           "logo"})
+                           "logo", "numberings"})
 CONTEXT_ATTRIBUTES = frozenset({
     # doc
-    "name", "type", "title", "subtitle", "adopted",
+    "name", "type", "title", "subtitle", "adopted", "title_page",
     # kommun, polis (and demonym)
     "short_name", "header", "demonym", "indefinite", "definite",
     # draft
@@ -49,6 +51,7 @@ CONTEXT_ATTRIBUTES = frozenset({
     "kind", "level", "text", "style", "footnote", "number", "id", "columns", "rows",
     "total", "notes", "text_table", "fills", "weights", "xml", "chart", "table",
     "caption", "alt", "image", "place_date", "dotted", "signatories", "entries", "levels",
+    "num", "label", "caption_text", "caption_xml", "file", "width",
     # signatories, footnotes
     "party",
 })
@@ -63,12 +66,19 @@ class _Builder:
         self.items: list[Item] = []
         self.chart_counts: dict[str, int] = {}
         self.footnote_count = 0
+        # Word numbering instances (w:num), each restarting at 1: "headings" or "list".
+        self.numberings: list[str] = []
         self.library = clause_library.load_library()
 
     # -- primitives ----------------------------------------------------------------
-    def heading(self, text: str, level: int) -> None:
+    def heading(self, text: str, level: int, number: str | None = None,
+                num: Item | None = None) -> None:
         self.items.append({"kind": "heading", "level": min(level, MAX_HEADING_LEVEL),
-                           "text": text})
+                           "text": text, "number": number, "num": num})
+
+    def new_numbering(self, kind: str) -> int:
+        self.numberings.append(kind)
+        return len(self.numberings)  # w:numId, from 1
 
     def paragraph(self, text: str, style: str = "normal",
                   footnote: str | None = None) -> None:
@@ -85,6 +95,7 @@ class _Builder:
         self.items.append({"kind": "label", "text": text})
 
     def list_items(self, items: list[m.Item], kind: str, style: str = "normal") -> None:
+        num_id = self.new_numbering("list") if kind == "numbered" else None
         for n, item in enumerate(items, start=1):
             text, footnote = (item, None) if isinstance(item, str) else (item.text,
                                                                          item.footnote)
@@ -92,6 +103,7 @@ class _Builder:
                      "footnote": self._footnote(footnote)}
             if kind == "numbered":
                 entry["number"] = f"{n}."
+                entry["num"] = {"id": num_id, "level": 0}
             self.items.append(entry)
 
     # -- blocks --------------------------------------------------------------------
@@ -124,6 +136,8 @@ class _Builder:
             self.items.append(table_item(block.table, self.stats.tables[block.table]))
         elif isinstance(block, m.ChartBlock):
             self.chart(block.chart)
+        elif isinstance(block, m.ImageBlock):
+            self.picture(block.image)
         elif isinstance(block, m.GroupBlock):
             self.group(getattr(self.muni.organisation, block.group), level, doc)
         elif isinstance(block, m.SignaturesBlock):
@@ -135,18 +149,30 @@ class _Builder:
         else:  # pragma: no cover - the model admits no other block
             raise TypeError(f"unknown block {block!r}")
 
+    def _caption(self, label: str, text: str) -> Item:
+        """A numbered caption: "Linjediagram 3. text", numbered per label (a SEQ field)."""
+        self.chart_counts[label] = self.chart_counts.get(label, 0) + 1
+        number = self.chart_counts[label]
+        return {"caption": f"{label} {number}. {text}", "label": label, "number": number,
+                "caption_text": text}
+
     def chart(self, chart: m.Chart) -> None:
         name = CHART_NAMES[chart.kind]
-        self.chart_counts[name] = self.chart_counts.get(name, 0) + 1
         table = self.stats.tables[chart.table]
+        text = chart.caption + (f" {SAMPLE_MARK}" if table.sample_data else "")
         self.items.append({
             "kind": "chart",
             "chart": chart.model_dump(),
             "table": table.model_dump(),
-            "caption": f"{name} {self.chart_counts[name]}. {chart.caption}",
-            "alt": chart.alt + (" (Exempeldata.)" if table.sample_data else ""),
-            "notes": ["Exempeldata: källan anger inga siffror."] if table.sample_data else [],
+            **self._caption(name, text),
+            "alt": chart.alt + (f" {SAMPLE_MARK}" if table.sample_data else ""),
+            "notes": sample_notes(table),
         })
+
+    def picture(self, image: m.Image) -> None:
+        self.items.append({"kind": "picture", "file": image.file, "width": image.width,
+                           **self._caption(FIGURE_NAME, image.caption), "alt": image.alt,
+                           "notes": []})
 
     def group(self, group: m.Group, level: int, doc: m.Document | None) -> None:
         self.heading(group.heading or group.name, level + 1)
@@ -159,10 +185,10 @@ class _Builder:
 
     # -- sections ------------------------------------------------------------------
     def section(self, sec: m.Section, level: int, number: str | None,
-                doc: m.Document) -> None:
+                doc: m.Document, num: Item | None = None) -> None:
         if sec.page_break_before:
             self.items.append({"kind": "page_break"})
-        self.heading(f"{number} {sec.heading}" if number else sec.heading, level)
+        self.heading(sec.heading, level, number, num)
         self.blocks(sec.content, level, doc)
         labels = {**DEFAULT_LABELS,
                   "commitments": "Åtaganden:" if len(sec.commitments) > 1 else "Åtagande:",
@@ -196,11 +222,17 @@ class _Builder:
         if sec.follow_up:
             self.label(labels["follow_up"])
             self.list_items(sec.follow_up, "bullet")
+        # Numbered children continue their parent's Word numbering one level down
+        # ("6." → "6.1"); a numbered group under an unnumbered section starts afresh.
+        child_num = None
+        if sec.number_sections:
+            child_num = ({"id": num["id"], "level": num["level"] + 1} if num and number
+                         else {"id": self.new_numbering("headings"), "level": 0})
         for i, child in enumerate(sec.sections, start=1):
             child_number = None
             if sec.number_sections:
                 child_number = f"{number.rstrip('.')}.{i}" if number else f"{i}."
-            self.section(child, level + 1, child_number, doc)
+            self.section(child, level + 1, child_number, doc, child_num)
 
 
 def table_item(table_id: str, table: m.Table) -> Item:
@@ -223,18 +255,26 @@ def table_item(table_id: str, table: m.Table) -> Item:
     total = None
     if table.total is not None:
         total = [table.total.label, *(fmt(v) for v in table.column_sums())]
-    notes = []
-    if table.source:
-        notes.append(f"Källa: {table.source}")
-    if table.sample_data:
-        notes.append("Exempeldata: källan anger inga siffror.")
     return {"kind": "table", "id": table_id, "title": table.title,
             "columns": [header(c) for c in table.columns], "rows": rows, "total": total,
-            "notes": notes, "text_table": table.unit == "text", "fills": {}}
+            "notes": sample_notes(table), "text_table": table.unit == "text", "fills": {}}
+
+
+def sample_notes(table: m.Table) -> list[str]:
+    """The note under a table or chart: its source, or that the figures are invented."""
+    if table.sample_data:
+        source = f" (källa: {table.source})" if table.source else ""
+        return [f"EXEMPELDATA: siffrorna är påhittade och kommer inte från källan{source}. "
+                "Byt ut dem mot verkliga siffror före publicering."]
+    return [f"Källa: {table.source}"] if table.source else []
 
 
 def measures_item(measures: m.Measures) -> Item:
-    """Brå's action-plan table: causes numbered 1, 2; measures 1.1, 1.2 after their cause."""
+    """Brå's action-plan table: causes numbered 1, 2; measures 1.1, 1.2 after their cause.
+
+    A cause is written once, in its first measure's row; `merge_down` names the columns
+    whose empty cells continue the cell above, so the cause's cell spans its measures.
+    """
     rows: list[list[str]] = []
     fills: dict[str, str] = {}
     for i, cause in enumerate(measures.causes, start=1):
@@ -249,7 +289,8 @@ def measures_item(measures: m.Measures) -> Item:
                          measure.who, follow_up])
     return {"kind": "table", "id": None, "title": measures.title,
             "columns": list(MEASURE_COLUMNS), "rows": rows, "total": None, "notes": [],
-            "text_table": True, "fills": fills, "weights": [20, 20, 17, 10, 15, 18]}
+            "text_table": True, "fills": fills, "weights": [20, 20, 17, 10, 15, 18],
+            "merge_down": [0]}
 
 
 def signatures_item(signing: m.Signing, line_style: str) -> Item:
@@ -283,7 +324,7 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
     doc = documents[name]
     b = _Builder(muni, stats)
     b.blocks(doc.cover, 0, doc)
-    has_cover_break = bool(doc.cover) or doc.toc is not None
+    has_cover_break = doc.title_page or bool(doc.cover) or doc.toc is not None
     if has_cover_break:
         b.items.append({"kind": "page_break"})
     toc_index = None
@@ -305,7 +346,8 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         b.blocks(appendix.closing, 2, appendix)
     if toc_index is not None:
         b.items[toc_index]["entries"] = [
-            {"level": it["level"], "text": it["text"]}
+            {"level": it["level"],
+             "text": f"{it['number']} {it['text']}" if it["number"] else it["text"]}
             for it in b.items if it["kind"] == "heading" and it["level"] <= doc.toc_levels]
     subtitle = doc.subtitle if doc.subtitle is not None else default_subtitle(muni)
     adopted = None
@@ -313,7 +355,7 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         adopted = f"Antagen av {doc.adopted.by} {datum_kort(doc.adopted.date)}"
     return {
         "doc": {"name": name, "type": doc.type, "title": doc.title, "subtitle": subtitle,
-                "adopted": adopted},
+                "adopted": adopted, "title_page": doc.title_page},
         "kommun": party(muni.kommun),
         "polis": party(muni.polis),
         "period": period(muni.period.start, muni.period.end),
@@ -321,6 +363,7 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         "footnotes": [it["footnote"] for it in b.items if it.get("footnote")],
         "draft": draft,
         "logo": muni.logo,
+        "numberings": b.numberings,
     }
 
 

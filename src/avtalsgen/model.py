@@ -303,6 +303,20 @@ class MeasuresBlock(Model):
         "Handlingsplan enligt Brå: Orsak | Åtgärd | Operativa mål | När | Vem | Uppföljning.")
 
 
+class Image(Model):
+    """En bild ur kommunens mapp (inte ett diagram), med bildtext och alternativtext."""
+
+    file: Text = d("PNG- eller JPEG-fil i kommunens mapp, t.ex. 'brottstriangeln.png'.")
+    caption: Name = d("Bildtext efter 'Figur N.'.")
+    alt: Name = d("Alternativtext för skärmläsare: vad bilden visar.")
+    width: float = d("Bredd i centimeter (högst textbredden 16 cm).", default=12.0, gt=0,
+                     le=16)
+
+
+class ImageBlock(Model):
+    image: Image = d("En bild med bildtext (figur).")
+
+
 class PageBreakBlock(Model):
     page_break: Literal[True] = d("Ny sida här.")
 
@@ -330,6 +344,7 @@ Block = Annotated[
         | Annotated[ClauseBlock, Tag("clause")]
         | Annotated[TableBlock, Tag("table")]
         | Annotated[ChartBlock, Tag("chart")]
+        | Annotated[ImageBlock, Tag("image")]
         | Annotated[GroupBlock, Tag("group")]
         | Annotated[SignaturesBlock, Tag("signatures")]
         | Annotated[MeasuresBlock, Tag("measures")]
@@ -340,13 +355,13 @@ Block = Annotated[
         custom_error_type="block_kind",
         custom_error_message=(
             "a block is text, or a mapping with one of the keys: text, heading, bullets, "
-            "numbered, label, clause, table, chart, group, signatures, measures, "
+            "numbered, label, clause, table, chart, image, group, signatures, measures, "
             "page_break"),
     ),
 ]
 # "text" last: a clause block may carry its own `text:` wording.
-BLOCK_KEYS = ("clause", "heading", "bullets", "numbered", "label", "table", "chart", "group",
-              "signatures", "measures", "page_break", "text")
+BLOCK_KEYS = ("clause", "heading", "bullets", "numbered", "label", "table", "chart", "image",
+              "group", "signatures", "measures", "page_break", "text")
 
 
 # --- organisation ---------------------------------------------------------------
@@ -426,6 +441,9 @@ class Document(Model):
     subtitle: Text | None = d(
         "Undertitel; standard är '<kommun> och <lokalpolisområde> <period>'.", default=None)
     adopted: Adoption | None = d("Antagen av (organ och datum).", default=None)
+    title_page: bool = d(
+        "Försättssida med parterna, titel, period och status (utan sidnummer); false: "
+        "titeln och innehållet börjar på samma sida.", default=True)
     validity: Validity | None = d("Exakta giltighetsdatum.", default=None)
     toc: Text | None = d("Rubrik för en innehållsförteckning, t.ex. 'Innehåll'; "
                          "utelämna för ingen.", default=None)

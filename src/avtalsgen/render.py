@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 from docx.opc.pkgwriter import PackageWriter
+from docx.oxml.ns import nsmap as docx_nsmap
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.runtime import LoopContext
@@ -29,6 +30,11 @@ from . import charts, wordxml
 from . import model as m
 from .errors import TemplateError
 from .formatting import FILTERS
+
+# docxcompose (imported by docxtpl) rebinds python-docx's "cp" prefix to the custom-
+# properties namespace, so core properties were read and written in the wrong one
+# (python-docx #1037, docxcompose #101). We use no custom properties: bind it back.
+docx_nsmap["cp"] = wordxml.CORE_NS["cp"]
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CHART_WIDTH = Cm(15.5)
@@ -165,19 +171,40 @@ class Picture(InlineImage):
         return Opaque(self._insert_image)
 
 
-def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None) -> None:
-    """Turn table, chart and toc items into Word markup for this template."""
+def _style_id(tpl: WordTemplate, name: str) -> str:
+    try:
+        return str(tpl.docx.styles[name].style_id)
+    except KeyError:
+        raise TemplateError(f"{tpl.template_file}: the template has no style {name!r}; "
+                            "recreate it from tools/make_templates.py") from None
+
+
+def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
+                 pictures: dict[str, bytes]) -> None:
+    """Turn table, chart, picture, toc and numbered items into Word markup for this
+    template."""
     for item in context["body"]:
         kind = item["kind"]
         if kind == "table":
             item["xml"] = wordxml.table(item)
         elif kind == "toc":
             item["xml"] = wordxml.toc(item["entries"], item["levels"])
-        elif kind == "chart":
-            png = charts.render_png(m.Chart.model_validate(item["chart"]),
-                                    m.Table.model_validate(item["table"]))
-            item["image"] = Picture(tpl, png, item["alt"], item["caption"],
-                                    width=CHART_WIDTH).marker()
+        elif kind in ("heading", "numbered") and item.get("num"):
+            style = f"Heading {item['level']}" if kind == "heading" else "List Numbered"
+            note = item.get("footnote")
+            item["xml"] = wordxml.paragraph(_style_id(tpl, style), item["text"], item["num"],
+                                            note["id"] if note else None)
+        elif kind in ("chart", "picture"):
+            if kind == "chart":
+                data = charts.render_png(m.Chart.model_validate(item["chart"]),
+                                         m.Table.model_validate(item["table"]))
+                size = {"width": CHART_WIDTH}
+            else:
+                data = pictures[item["file"]]
+                size = {"width": Cm(item["width"])}
+            item["image"] = Picture(tpl, data, item["alt"], item["caption"], **size).marker()
+            item["caption_xml"] = wordxml.caption(item["label"], item["number"],
+                                                  item["caption_text"])
     if logo is not None:
         alt = f"Logotyp för {context['kommun']['name']}"
         context["logo"] = Picture(tpl, logo, alt, "Logotyp", height=LOGO_HEIGHT).marker()
@@ -186,24 +213,25 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None)
 
 
 def render_docx(template: Path, context: dict[str, Any], properties: dict[str, Any],
-                logo: bytes | None = None) -> bytes:
+                logo: bytes | None = None, pictures: dict[str, bytes] | None = None) -> bytes:
     """Render one document and return the .docx bytes (reproducible)."""
     data, key = _template_bytes(template)
     tpl = WordTemplate(io.BytesIO(data))
     tpl.template_file = template  # shown in error messages
     tpl.cache_key = key
-    _materialise(context, tpl, logo)
+    tpl.init_docx()
+    _materialise(context, tpl, logo, pictures or {})
     check_plain(context)
     tpl.render(context, jinja_env=jinja_env())
     docx = tpl.docx
     wordxml.add_footnotes(docx, context["footnotes"])
+    wordxml.add_numbering(docx, context["numberings"])
+    wordxml.page_breaks_to_properties(docx)
+    if not context["doc"]["title_page"]:
+        docx.sections[0].different_first_page_header_footer = False
     if any(item["kind"] == "toc" for item in context["body"]):
         wordxml.update_fields_on_open(docx)
-    props = docx.core_properties
-    for key, value in properties.items():
-        setattr(props, key, value)
-    props.last_modified_by = properties.get("author", "")
-    props.revision = 1
+    wordxml.set_properties(docx, properties)
     return save_reproducible(docx)
 
 

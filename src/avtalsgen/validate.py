@@ -300,6 +300,13 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                     clause_library.render_clause(library[block.clause], context)
                 except clause_library.ClauseProblem as e:
                     report(("clause",), str(e))
+        elif isinstance(block, m.ImageBlock):
+            problem = check_inside(folder, block.image.file, (".png", ".jpg", ".jpeg"))
+            if problem is None:
+                problem = files.image_problem(folder / block.image.file,
+                                              (".png", ".jpg", ".jpeg"))
+            if problem:
+                report(("image", "file"), problem)
         elif isinstance(block, m.GroupBlock) and getattr(muni.organisation, block.group) is None:
             report(("group",), f"organisation.{block.group} is not defined in "
                    "municipality.yaml")
@@ -380,6 +387,19 @@ def final_problems(bundle: Bundle) -> list[Problem]:
         problems.append(Problem(muni_source.path, muni_source.line_of(path), dotted(path),
                                 f"{what} is needed in a final document"))
 
+    stats_source = bundle.sources.get("statistics")
+    shown_tables = {block.table if isinstance(block, m.TableBlock) else block.chart.table
+                    for doc in bundle.documents.values()
+                    for block, _path in document_blocks(doc)
+                    if isinstance(block, (m.TableBlock, m.ChartBlock))}
+    for table_id in sorted(shown_tables):
+        table = bundle.statistics.tables.get(table_id)
+        if table is not None and table.sample_data and stats_source is not None:
+            path = ("tables", table_id, "sample_data")
+            problems.append(Problem(stats_source.path, stats_source.line_of(path),
+                                    dotted(path), "the table holds sample data (invented "
+                                    "figures); put in the real figures before a final "
+                                    "document"))
     if not signing.place and not signing.place_text:
         missing(("signing", "place"), "the place of signing")
     if signing.date is None:

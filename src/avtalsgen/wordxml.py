@@ -79,39 +79,152 @@ def _runs(text: str) -> str:
     return "".join(out)
 
 
+# --- tables --------------------------------------------------------------------------
+
+# Table text is measured at the template's font, Calibri 11 pt, with the metric-compatible
+# Carlito; without Carlito (or Pillow), at 0.6 em a character, wider than Calibri's average.
+_CARLITO = "/usr/share/fonts/truetype/crosextra/Carlito-{}.ttf"
+_TABLE_PT = 11
+_SMALLER_PT = (10, 9, 8)  # for a table whose longest words do not fit side by side at 11 pt
+_CELL_MARGINS = 108 + 108  # Word's default left and right cell margins, twips
+_WORD_SAFETY = 60  # twips: rounding, borders, small differences between renderers
+_HEADER_FILL = "DCE3EC"
+_MEASURE_PX = 1000  # fonts load at 1000 px, so a length / 1000 is in em
+_FONTS: dict[bool, Any] = {}
+# Where a line may break: whitespace (not the non-breaking kinds), after a hyphen before a
+# letter. What lies between is a word, and no word may be broken.
+_LINE_BREAK = re.compile(r"[^\S\u00a0\u2007\u202f]+|(?<=-)(?=[^\W\d_])")
+
+
+def _font(bold: bool) -> Any:
+    """Carlito at 1000 px, loaded once; None when the font file or Pillow is missing."""
+    if bold not in _FONTS:
+        try:
+            from PIL import ImageFont
+
+            # The basic layout (no Raqm) measures the same on every machine.
+            _FONTS[bold] = ImageFont.truetype(
+                _CARLITO.format("Bold" if bold else "Regular"), _MEASURE_PX,
+                layout_engine=ImageFont.Layout.BASIC)
+        except (ImportError, OSError):
+            _FONTS[bold] = None
+    return _FONTS[bold]
+
+
+def _word_twips(word: str, size_pt: float, bold: bool) -> float:
+    """How wide a word is set at size_pt, in twips."""
+    font = _font(bold)
+    em = 0.6 * len(word) if font is None else font.getlength(word) / _MEASURE_PX
+    return em * size_pt * 20
+
+
+def _min_widths(rows: list[tuple[list[str], bool]], n: int, size_pt: float) -> list[int]:
+    """Per column: its longest word (bold rows in bold) plus cell margins and a safety."""
+    need = [0.0] * n
+    for cells, bold in rows:
+        for i, text in enumerate(cells[:n]):
+            for word in _LINE_BREAK.split(text):
+                if word:
+                    need[i] = max(need[i], _word_twips(word, size_pt, bold))
+    return [int(w) + 1 + _CELL_MARGINS + _WORD_SAFETY for w in need]
+
+
+def _distribute(base: list[int], mins: list[int], width: int) -> list[int]:
+    """The `base` widths if each column gets its minimum; otherwise every column short of
+    its minimum gets just that and the others share the rest in proportion to `base`."""
+    if all(b >= m for b, m in zip(base, mins, strict=True)):
+        return list(base)
+    fixed: dict[int, int] = {}
+    while True:
+        free = [i for i in range(len(base)) if i not in fixed]
+        room = width - sum(fixed.values())
+        weight = sum(base[i] for i in free)
+        share = {i: room * base[i] // weight for i in free} if weight else {}
+        short = [i for i in free if share[i] < mins[i]]
+        if not short:
+            return [fixed[i] if i in fixed else share[i] for i in range(len(base))]
+        fixed.update((i, mins[i]) for i in short)
+
+
+def _layout(rows: list[tuple[list[str], bool]], base: list[int],
+            width: int) -> tuple[int, list[int]]:
+    """(font size in pt, column widths): the largest size at which no word breaks."""
+    for size in (_TABLE_PT, *_SMALLER_PT):
+        mins = _min_widths(rows, len(base), size)
+        if sum(mins) <= width:
+            return size, _distribute(base, mins, width)
+    # A word wider than the text even at the smallest size: share the width in proportion
+    # to what each column needs (that word has to break).
+    return size, [width * m // sum(mins) for m in mins]
+
+
+def _vertical_merges(rows: list[list[str]], columns: Any) -> dict[tuple[int, int], str]:
+    """{(row, column): "restart" | "continue"}: in the `columns` given, an empty cell
+    continues the cell above it (a cause spanning its measures)."""
+    merges: dict[tuple[int, int], str] = {}
+    for c in columns:
+        start = None
+        for r, row in enumerate(rows):
+            if start is not None and row[c] == "":
+                merges[(start, c)] = "restart"
+                merges[(r, c)] = "continue"
+            else:
+                start = r
+    return merges
+
+
+_VMERGE = {"restart": '<w:vMerge w:val="restart"/>', "continue": "<w:vMerge/>"}
+
+
 def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
-    """A table with a repeating, marked header row (accessibility) and a total row."""
+    """A table with a repeating, marked and shaded header row (accessibility), a total
+    row, and columns no narrower than their longest word (a smaller font if need be)."""
     columns = item["columns"]
     n = len(columns)
     if item.get("weights"):
         total = sum(item["weights"])
-        widths = [width_twips * w // total for w in item["weights"]]
+        base = [width_twips * w // total for w in item["weights"]]
     else:
         # Numeric tables: a wider label column; text tables: equal columns.
         first = width_twips * 2 // 5 if n > 2 and not item["text_table"] else width_twips // n
         rest = (width_twips - first) // max(n - 1, 1)
-        widths = [first] + [rest] * (n - 1)
+        base = [first] + [rest] * (n - 1)
+    body = item["rows"]
+    measured = [(columns, True), *((row, False) for row in body)]
+    if item["total"]:
+        measured.append((item["total"], True))
+    size, widths = _layout(measured, base, width_twips)
+    # Run and paragraph-mark size, only when smaller than the template's.
+    sz = "" if size == _TABLE_PT else f'<w:sz w:val="{2 * size}"/><w:szCs w:val="{2 * size}"/>'
 
     fills = item.get("fills") or {}
+    merges = _vertical_merges(body, item.get("merge_down") or ())
 
     def cell(text: str, w: int, *, bold: bool = False, right: bool = False,
-             fill: str | None = None) -> str:
+             fill: str | None = None, merge: str | None = None) -> str:
+        # Schema order: tcPr (tcW, gridSpan, vMerge, tcBorders, shd), pPr (spacing, jc,
+        # rPr), rPr (b, sz, szCs).
+        vmerge = _VMERGE[merge] if merge else ""
         shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
-        ppr = '<w:pPr><w:spacing w:after="0"/>' + ('<w:jc w:val="right"/>' if right else "") \
-            + "</w:pPr>"
-        rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
-        runs = _runs(text).replace("<w:r>", f"<w:r>{rpr}") if rpr else _runs(text)
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shading}</w:tcPr>'
+        ppr = ('<w:pPr><w:spacing w:after="0"/>' + ('<w:jc w:val="right"/>' if right else "")
+               + (f"<w:rPr>{sz}</w:rPr>" if sz else "") + "</w:pPr>")
+        props = ("<w:b/>" if bold else "") + sz
+        runs = _runs(text)
+        if props:
+            runs = runs.replace("<w:r>", f"<w:r><w:rPr>{props}</w:rPr>")
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{vmerge}{shading}</w:tcPr>'
                 f"<w:p>{ppr}{runs}</w:p></w:tc>")
 
     numeric = not item["text_table"]
+    # An empty header cell stays unshaded: a coloured cell always carries text.
     rows = ['<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>'
-            + "".join(cell(c, widths[i], bold=True, right=numeric and i > 0)
+            + "".join(cell(c, widths[i], bold=True, right=numeric and i > 0,
+                           fill=_HEADER_FILL if c.strip() else None)
                       for i, c in enumerate(columns)) + "</w:tr>"]
-    for r, row in enumerate(item["rows"]):
+    for r, row in enumerate(body):
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
                     + "".join(cell(c, widths[i], right=numeric and i > 0,
-                                   fill=fills.get(f"{r},{i}"))
+                                   fill=fills.get(f"{r},{i}"), merge=merges.get((r, i)))
                               for i, c in enumerate(row)) + "</w:tr>")
     if item["total"]:
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
@@ -125,7 +238,6 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
         f'<w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>'
         # Word requires a paragraph between a table and what follows in a cell/loop.
         '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>')
-
 
 def toc(entries: list[dict[str, Any]], levels: int = 3) -> Markup:
     """A TOC field over headings 1–levels, its cached result listing the headings.
@@ -181,3 +293,154 @@ def set_image_description(inline_xml: Any, alt: str, title: str) -> None:
                             "wordprocessingDrawing}docPr")
     docpr.set("descr", alt)
     docpr.set("title", title)
+
+
+# --- Word numbering, captions, page breaks ---------------------------------------------
+
+def paragraph(style_id: str, text: str, num: dict[str, Any] | None = None,
+              footnote_id: int | None = None) -> Markup:
+    """A whole paragraph in a style, numbered by Word when `num` is given."""
+    num_pr = (f'<w:numPr><w:ilvl w:val="{int(num["level"])}"/><w:numId '
+              f'w:val="{int(num["id"]) + ABSTRACT_BASE}"/></w:numPr>') if num else ""
+    note = ('<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+            f'<w:footnoteReference w:id="{int(footnote_id)}"/></w:r>') if footnote_id else ""
+    return Markup(f'<w:p><w:pPr><w:pStyle w:val="{escape(style_id)}"/>{num_pr}</w:pPr>'
+                  f"{_runs(text)}{note}</w:p>")
+
+
+def caption(label: str, number: int, text: str) -> Markup:
+    """"Linjediagram 3. text" with the number as a SEQ field, so Word can list figures
+    and cross-reference them."""
+    field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
+             f'xml:space="preserve"> SEQ {escape(label)} \\* ARABIC </w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+             f'<w:r>{_t(str(int(number)))}</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    return Markup(f'<w:p><w:pPr><w:pStyle w:val="Caption"/></w:pPr><w:r>{_t(label + " ")}'
+                  f"</w:r>{field}<w:r>{_t('. ' + text)}</w:r></w:p>")
+
+
+# Our abstract numbering definitions get ids far from a template's own.
+ABSTRACT_BASE = 900
+_HEADING_LEVELS = "".join(
+    f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:suff '
+    f'w:val="space"/><w:lvlText w:val="{".".join(f"%{k + 1}" for k in range(i + 1))}'
+    f'{"." if i == 0 else ""}"/><w:lvlJc w:val="left"/><w:pPr><w:ind w:left="0" '
+    'w:firstLine="0"/></w:pPr></w:lvl>' for i in range(9))
+_LIST_LEVELS = "".join(
+    f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+    f'<w:lvlText w:val="%{i + 1}."/><w:lvlJc w:val="left"/><w:pPr><w:tabs><w:tab '
+    f'w:val="num" w:pos="{425 * (i + 1)}"/></w:tabs><w:ind w:left="{425 * (i + 1)}" '
+    'w:hanging="425"/></w:pPr></w:lvl>' for i in range(9))
+ABSTRACT = {"headings": (ABSTRACT_BASE, _HEADING_LEVELS), "list": (ABSTRACT_BASE + 1,
+                                                                  _LIST_LEVELS)}
+
+
+def add_numbering(docx: Any, numberings: list[str]) -> None:
+    """Numbering definitions for numbered headings and lists, each instance from 1."""
+    if not numberings:
+        return
+    root = docx.part.numbering_part.element
+    w = f"{{{W_NS}}}"
+    first_num = root.find(f"{w}num")
+    for kind in sorted(set(numberings)):
+        abstract_id, levels = ABSTRACT[kind]
+        el = etree.fromstring(
+            f'<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="{abstract_id}">'
+            f'<w:multiLevelType w:val="multilevel"/>{levels}</w:abstractNum>')
+        # Schema order: every abstractNum before the first num.
+        if first_num is not None:
+            first_num.addprevious(el)
+        else:
+            root.append(el)
+    for num_id, kind in enumerate(numberings, start=1):
+        overrides = "".join(f'<w:lvlOverride w:ilvl="{i}"><w:startOverride w:val="1"/>'
+                            "</w:lvlOverride>" for i in range(9))
+        root.append(etree.fromstring(
+            f'<w:num xmlns:w="{W_NS}" w:numId="{num_id + ABSTRACT_BASE}"><w:abstractNumId '
+            f'w:val="{ABSTRACT[kind][0]}"/>{overrides}</w:num>'))
+
+
+def page_breaks_to_properties(docx: Any) -> None:
+    """A paragraph holding only a page break becomes `pageBreakBefore` on the paragraph
+    after it: no empty paragraph that spills onto a blank page."""
+    w = f"{{{W_NS}}}"
+    body = docx.element.body
+    for p in list(body.iter(f"{w}p")):
+        runs = p.findall(f"{w}r")
+        brs = p.findall(f"{w}r/{w}br")
+        if not (len(runs) == 1 and len(brs) == 1 and brs[0].get(f"{w}type") == "page"
+                and len(runs[0]) == 1 and not p.findall(f".//{w}t")):
+            continue
+        following = p.getnext()
+        if following is None or following.tag != f"{w}p":
+            continue
+        ppr = following.find(f"{w}pPr")
+        if ppr is None:
+            ppr = etree.SubElement(following, f"{w}pPr")
+            following.insert(0, ppr)
+        if ppr.find(f"{w}pageBreakBefore") is None:
+            el = etree.Element(f"{w}pageBreakBefore")
+            # CT_PPrBase order: pStyle, keepNext, keepLines, pageBreakBefore, …
+            anchor = None
+            for tag in ("keepLines", "keepNext", "pStyle"):
+                anchor = ppr.find(f"{w}{tag}")
+                if anchor is not None:
+                    break
+            if anchor is not None:
+                anchor.addnext(el)
+            else:
+                ppr.insert(0, el)
+        p.getparent().remove(p)
+
+
+# --- document properties -----------------------------------------------------------
+
+CORE_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+APP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+CORE_RT = ("http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
+           "core-properties")
+APP_RT = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+          "extended-properties")
+
+
+def set_properties(docx: Any, props: dict[str, Any]) -> None:
+    """Write docProps/core.xml and app.xml ourselves, each property once in its own
+    namespace (python-docx and docxcompose together write some twice, in a wrong one)."""
+    from . import __version__
+
+    def el(tag: str, value: Any) -> str:
+        return f"<{tag}>{escape(str(value))}</{tag}>" if value not in (None, "") else ""
+
+    def stamp(tag: str, when: Any) -> str:
+        return (f'<dcterms:{tag} xsi:type="dcterms:W3CDTF">'
+                f'{when.strftime("%Y-%m-%dT%H:%M:%SZ")}</dcterms:{tag}>')
+
+    decls = " ".join(f'xmlns:{k}="{v}"' for k, v in CORE_NS.items())
+    core = (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        f"<cp:coreProperties {decls}>"
+        + el("dc:title", props.get("title")) + el("dc:subject", props.get("subject"))
+        + el("dc:creator", props.get("author")) + el("cp:keywords", props.get("keywords"))
+        + el("dc:description", f"Skapad med avtalsgen {__version__}")
+        + el("cp:lastModifiedBy", props.get("author")) + el("cp:revision", 1)
+        + stamp("created", props["created"]) + stamp("modified", props["modified"])
+        + el("dc:language", props.get("language"))
+        + el("cp:contentStatus", props.get("content_status"))
+        + el("cp:version", props.get("version"))
+        + "</cp:coreProperties>")
+    app = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+           f'<Properties xmlns="{APP_NS}"><Application>avtalsgen {escape(__version__)}'
+           "</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+           "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+           "<HyperlinksChanged>false</HyperlinksChanged></Properties>")
+    package = docx.part.package
+    for rel in package.rels.values():
+        if rel.reltype == CORE_RT:
+            rel.target_part._element = etree.fromstring(core.encode("utf-8"))
+        elif rel.reltype == APP_RT:
+            rel.target_part._blob = app.encode("utf-8")
