@@ -50,7 +50,7 @@ def load(target: str | Path, root: Path = DEFAULT_ROOT) -> Bundle:
 def all_targets(root: Path = DEFAULT_ROOT) -> list[str]:
     if not root.is_dir():
         raise ConfigError([Problem(root, None, "", "no municipalities folder here")])
-    return sorted(p.name for p in root.iterdir() if (p / "municipality.yaml").is_file())
+    return sorted(p.name for p in root.iterdir() if (p / "municipality.yaml").exists())
 
 
 def template_for(bundle: Bundle, doc_type: str) -> Path:

@@ -71,6 +71,17 @@ class PlainDataSandbox(SandboxedEnvironment):
         return (isinstance(obj, PLAIN_TYPES + _JINJA_TYPES)
                 and super().is_safe_attribute(obj, attr, value))
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Anything not plain is closed whole, whether or not it has the attribute.
+        if not isinstance(obj, PLAIN_TYPES + _JINJA_TYPES + (jinja2.Undefined,)):
+            return self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if not isinstance(obj, PLAIN_TYPES + _JINJA_TYPES + (jinja2.Undefined,)):
+            return self.unsafe_undefined(obj, str(argument))
+        return super().getitem(obj, argument)
+
 
 def check_plain(value: Any, path: str = "context") -> None:
     """Raise TypeError (a bug) if the context holds anything but plain data and markers."""

@@ -127,7 +127,7 @@ def find_folder(slug_or_path: str, root: Path) -> Path:
             raise ConfigError([Problem(slug_or_path, None, "", "not a valid municipality "
                                        "name (use lower-case letters, digits, - and _)")])
         folder = root / slug_or_path
-    if not (folder / MUNICIPALITY_FILE).is_file():
+    if not (folder / MUNICIPALITY_FILE).exists():  # a non-file is named by load_yaml
         raise ConfigError([Problem(folder, None, "", f"no {MUNICIPALITY_FILE} here: not a "
                                    "municipality folder")])
     # The folder's own name becomes the output folder's name: it must be a slug.
