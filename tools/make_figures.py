@@ -16,8 +16,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Polygon
 
 OUT = Path(__file__).resolve().parents[1] / "municipalities" / "lulea"
 ACCENT = "#1F3A5F"
