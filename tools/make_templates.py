@@ -137,6 +137,8 @@ def setup_styles(doc) -> None:
     name.paragraph_format.space_after = Pt(0)
     name.paragraph_format.keep_with_next = True
     _style(doc, "Signatory Title")
+    above = _style(doc, "Signatory Title Above", base="Signatory Name")
+    above.paragraph_format.keep_with_next = True
 
     place = _style(doc, "Signing Place")
     place.paragraph_format.space_before = Pt(18)
@@ -220,10 +222,10 @@ def header_footer(doc) -> None:
     section.first_page_footer.is_linked_to_previous = False
     header = section.header.paragraphs[0]
     header.style = doc.styles["Header"]
-    header.add_run("{% if logo %}{{ logo }} {% endif %}")
+    header.add_run("{% if header %}{% if logo %}{{ logo }} {% endif %}")
     header.add_run("{{ kommun.header }}")
     header.add_run("\t\t")
-    header.add_run("{{ polis.header }}")
+    header.add_run("{{ polis.header }}{% endif %}")
     draft = section.header.add_paragraph(style="Draft Mark")
     draft.add_run("{% if draft %}UTKAST version {{ draft.version }}"
                   "{% if draft.date %}, {{ draft.date }}{% endif %}{% endif %}")
@@ -278,15 +280,25 @@ def body_loop(doc) -> None:
     p(doc, "{{p it.caption_xml }}")
     notes(doc)
     p(doc, "{%p elif it.kind == 'signatures' %}")
+    p(doc, "{%p if it.place_date %}")
     p(doc, "{{ it.place_date }}", style="Signing Place")
+    p(doc, "{%p endif %}")
     p(doc, "{%p for s in it.signatories %}")
+    p(doc, "{%p if s.place_date %}")
+    p(doc, "{{ s.place_date }}", style="Signing Place")
+    p(doc, "{%p endif %}")
     p(doc, "{%p if it.dotted %}")
     p(doc, "", style="Signature Line Dotted")
     p(doc, "{%p else %}")
     p(doc, "", style="Signature Line")
     p(doc, "{%p endif %}")
+    p(doc, "{%p if it.title_first %}")
+    p(doc, "{{ s.title }}", style="Signatory Title Above")
+    p(doc, "{{ s.name }}", style="Signatory Title")
+    p(doc, "{%p else %}")
     p(doc, "{{ s.name }}", style="Signatory Name")
     p(doc, "{{ s.title }}", style="Signatory Title")
+    p(doc, "{%p endif %}")
     p(doc, "{%p endfor %}")
     p(doc, "{%p elif it.kind == 'toc' %}")
     p(doc, "{{ it.title }}", style="TOC Heading")

@@ -47,6 +47,17 @@ def load(target: str | Path, root: Path = DEFAULT_ROOT) -> Bundle:
     return load_municipality(folder, display_root=Path.cwd())
 
 
+def check(target: str | Path, root: Path = DEFAULT_ROOT, *,
+          final: bool = False) -> tuple[Bundle, list[Problem]]:
+    """Validate as `render` would: a final config (or final=True) must pass the final
+    checks; a draft gets back what a final render would refuse, as warnings."""
+    bundle = load(target, root)
+    problems = final_problems(bundle)
+    if problems and (final or bundle.municipality.status == "final"):
+        raise ConfigError(problems)
+    return bundle, problems
+
+
 def all_targets(root: Path = DEFAULT_ROOT) -> list[str]:
     if not root.is_dir():
         raise ConfigError([Problem(root, None, "", "no municipalities folder here")])

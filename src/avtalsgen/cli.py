@@ -110,12 +110,18 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
 
 @main.command()
 @click.argument("targets", nargs=-1)
+@click.option("--final", is_flag=True,
+              help="Also run the final checks (placeholders, signing, sample data) as errors.")
 @ROOT_OPTION
-def validate(targets: tuple[str, ...], root: Path) -> None:
-    """Check configs only (every municipality when none is named)."""
+def validate(targets: tuple[str, ...], final: bool, root: Path) -> None:
+    """Check configs only (every municipality when none is named).
+
+    A final config (status: final) or --final must pass the checks a final render
+    makes; for a draft, what --final would refuse is listed as warnings.
+    """
     import tempfile
 
-    from .build import all_targets, load, write_bug_log
+    from .build import all_targets, check, write_bug_log
     from .errors import AvtalsgenError, Bug
 
     try:
@@ -126,7 +132,7 @@ def validate(targets: tuple[str, ...], root: Path) -> None:
     bugs: list[Bug] = []
     for target in chosen:
         try:
-            bundle = load(target, root)
+            bundle, warnings = check(target, root, final=final)
         except AvtalsgenError as e:
             failed += 1
             click.echo(f"{e}", err=True)
@@ -134,7 +140,10 @@ def validate(targets: tuple[str, ...], root: Path) -> None:
         except Exception as e:  # a bug: report it, check the others
             bugs.append(Bug(target, e))
             continue
-        click.echo(f"ok {bundle.folder} ({len(bundle.documents)} documents)")
+        for warning in warnings:
+            click.echo(f"warning: {warning} (--final would refuse this)", err=True)
+        noted = f", {len(warnings)} warnings" if warnings else ""
+        click.echo(f"ok {bundle.folder} ({len(bundle.documents)} documents{noted})")
     if bugs:
         log = write_bug_log(bugs, Path(tempfile.gettempdir()))
         for bug in bugs:

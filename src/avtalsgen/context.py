@@ -19,6 +19,9 @@ Item = dict[str, Any]
 
 CHART_NAMES = {"line": "Linjediagram", "bar": "Stapeldiagram", "pie": "Cirkeldiagram"}
 FIGURE_NAME = "Figur"
+TABLE_NAME = "Tabell"
+# Where the author wants the footnote reference: "… arbete{fotnot} och …".
+FOOTNOTE_MARK = "{fotnot}"
 SAMPLE_MARK = "(EXEMPELDATA)"
 MAX_HEADING_LEVEL = 4
 
@@ -31,6 +34,8 @@ DEFAULT_LABELS = {
     "methods": "Metod:",
     "follow_up": "Uppföljning:",
 }
+# In appendices (bilagor), a measure's method is its "Tillvägagångssätt".
+APPENDIX_LABELS = {"methods": "Tillvägagångssätt:"}
 MEASURE_COLUMNS = ["Orsak", "Åtgärd", "Operativa mål", "När", "Vem", "Uppföljning"]
 # Status is written out as a word as well as a fill: never colour alone.
 STATUS = {"green": ("Grön", "C6EFCE"), "yellow": ("Gul", "FFEB9C"), "red": ("Röd", "FFC7CE")}
@@ -38,7 +43,7 @@ STATUS = {"green": ("Grön", "C6EFCE"), "yellow": ("Gul", "FFEB9C"), "red": ("R�
 
 # What templates may use: the top-level names and every field of every item.
 CONTEXT_NAMES = frozenset({"doc", "kommun", "polis", "period", "body", "footnotes", "draft",
-                           "logo", "numberings"})
+                           "logo", "numberings", "header"})
 CONTEXT_ATTRIBUTES = frozenset({
     # doc
     "name", "type", "title", "subtitle", "adopted", "title_page",
@@ -51,7 +56,8 @@ CONTEXT_ATTRIBUTES = frozenset({
     "kind", "level", "text", "style", "footnote", "number", "id", "columns", "rows",
     "total", "notes", "text_table", "fills", "weights", "xml", "chart", "table",
     "caption", "alt", "image", "place_date", "dotted", "signatories", "entries", "levels",
-    "num", "label", "caption_text", "caption_xml", "file", "width",
+    "num", "label", "caption_text", "caption_xml", "file", "width", "in_toc", "footnote_at",
+    "column_styles", "title_first",
     # signatories, footnotes
     "party",
 })
@@ -66,24 +72,33 @@ class _Builder:
         self.items: list[Item] = []
         self.chart_counts: dict[str, int] = {}
         self.footnote_count = 0
-        # Word numbering instances (w:num), each restarting at 1: "headings" or "list".
-        self.numberings: list[str] = []
+        # Word numbering instances (w:num): kind "headings" or "list", format, start.
+        self.numberings: list[Item] = []
+        self.last_group: tuple[Item, int, str] | None = None  # for numbering: continue
         self.library = clause_library.load_library()
 
     # -- primitives ----------------------------------------------------------------
     def heading(self, text: str, level: int, number: str | None = None,
-                num: Item | None = None) -> None:
+                num: Item | None = None, in_toc: bool | None = None) -> None:
         self.items.append({"kind": "heading", "level": min(level, MAX_HEADING_LEVEL),
-                           "text": text, "number": number, "num": num})
+                           "text": text, "number": number, "num": num, "in_toc": in_toc})
 
-    def new_numbering(self, kind: str) -> int:
-        self.numberings.append(kind)
+    def new_numbering(self, kind: str, fmt: str = "{n}.", start: int = 1) -> int:
+        self.numberings.append({"kind": kind, "format": fmt, "start": start})
         return len(self.numberings)  # w:numId, from 1
 
     def paragraph(self, text: str, style: str = "normal",
                   footnote: str | None = None) -> None:
-        self.items.append({"kind": "paragraph", "style": style, "text": text,
-                           "footnote": self._footnote(footnote)})
+        self.items.append(self._with_footnote(
+            {"kind": "paragraph", "style": style, "text": text}, footnote))
+
+    def _with_footnote(self, item: Item, footnote: str | None) -> Item:
+        """The footnote reference goes where the text says {fotnot}, else at its end."""
+        item["footnote"] = self._footnote(footnote)
+        if footnote is not None and FOOTNOTE_MARK in item["text"]:
+            item["footnote_at"] = item["text"].index(FOOTNOTE_MARK)
+            item["text"] = item["text"].replace(FOOTNOTE_MARK, "", 1)
+        return item
 
     def _footnote(self, text: str | None) -> Item | None:
         if text is None:
@@ -99,8 +114,8 @@ class _Builder:
         for n, item in enumerate(items, start=1):
             text, footnote = (item, None) if isinstance(item, str) else (item.text,
                                                                          item.footnote)
-            entry = {"kind": kind, "text": text, "style": style,
-                     "footnote": self._footnote(footnote)}
+            entry = self._with_footnote({"kind": kind, "text": text, "style": style},
+                                        footnote)
             if kind == "numbered":
                 entry["number"] = f"{n}."
                 entry["num"] = {"id": num_id, "level": 0}
@@ -117,7 +132,7 @@ class _Builder:
         elif isinstance(block, m.TextBlock):
             self.paragraph(block.text, block.style, block.footnote)
         elif isinstance(block, m.HeadingBlock):
-            self.heading(block.heading, level + 1)
+            self.heading(block.heading, level + 1, in_toc=block.in_toc)
         elif isinstance(block, m.BulletsBlock):
             self.list_items(block.bullets, "bullet", block.style)
         elif isinstance(block, m.NumberedBlock):
@@ -133,7 +148,11 @@ class _Builder:
             for text in paragraphs:
                 self.paragraph(text)
         elif isinstance(block, m.TableBlock):
-            self.items.append(table_item(block.table, self.stats.tables[block.table]))
+            item = table_item(block.table, self.stats.tables[block.table])
+            item["column_styles"] = list(block.column_styles)
+            if block.caption:
+                item.update(self._caption(TABLE_NAME, block.caption))
+            self.items.append(item)
         elif isinstance(block, m.ChartBlock):
             self.chart(block.chart)
         elif isinstance(block, m.ImageBlock):
@@ -188,51 +207,77 @@ class _Builder:
                 doc: m.Document, num: Item | None = None) -> None:
         if sec.page_break_before:
             self.items.append({"kind": "page_break"})
-        self.heading(sec.heading, level, number, num)
+        self.heading(sec.heading, level, number, num, sec.in_toc)
         self.blocks(sec.content, level, doc)
-        labels = {**DEFAULT_LABELS,
+        labels = {**DEFAULT_LABELS, **(APPENDIX_LABELS if doc.type == "appendices" else {}),
                   "commitments": "Åtaganden:" if len(sec.commitments) > 1 else "Åtagande:",
                   **{k: v for k, v in sec.labels.model_dump().items() if v is not None}}
-        if sec.background:
-            self.label(labels["background"])
-            self.blocks(sec.background, level, doc)
-        if sec.problem:
-            self.heading(labels["problem"], level + 1)
+        for key in sec.labelled_fields():
+            self.labelled(sec, key, labels.get(key, ""), level, doc)
+        self.children(sec, level, number, doc, num)
+
+    def labelled(self, sec: m.Section, key: str, label: str, level: int,
+                 doc: m.Document) -> None:
+        """One labelled field of a section; an empty label prints no label paragraph."""
+        values = getattr(sec, key)
+        if not values:
+            return
+        if key == "problem":  # a sub-heading rather than a label
+            if label:
+                self.heading(label, level + 1)
             self.blocks(sec.problem, level + 1, doc)
-        if sec.goals:
-            self.label(labels["goals"])
-            if sec.goals_numbered:
-                self.list_items(sec.goals, "numbered")
+            return
+        if label and key != "sub_goals":
+            self.label(label)
+        if key in ("background", "methods"):
+            self.blocks(values, level, doc)
+        elif key == "goals" and sec.goals_numbered:
+            self.list_items(values, "numbered")
+        elif key == "follow_up":
+            self.list_items(values, "bullet")
+        elif key == "sub_goals":
+            for n, sub_goal in enumerate(values, start=1):
+                self.paragraph(f"Delmål {n}: {sub_goal}")
+        else:
+            for value in values:
+                text, note = (value, None) if isinstance(value, str) else (value.text,
+                                                                           value.footnote)
+                self.paragraph(text, footnote=note)
+
+    def children(self, sec: m.Section, level: int, number: str | None, doc: m.Document,
+                 num: Item | None) -> None:
+        """Sub-sections; numbered ones continue their parent's Word numbering one level
+        down ("6." → "6.1"), or start a group of their own under an unnumbered parent."""
+        if not sec.number_sections:
+            for child in sec.sections:
+                self.section(child, level + 1, None, doc)
+            return
+        if num and number:
+            child_num = {"id": num["id"], "level": num["level"] + 1}
+            first = 1
+        else:
+            child_num, first = self.heading_numbering(sec.numbering or m.Numbering())
+        fmt = (sec.numbering or m.Numbering()).format
+        for i, child in enumerate(sec.sections, start=first):
+            if num and number:
+                child_number = f"{number.rstrip('.')}.{i}"
             else:
-                for goal in sec.goals:
-                    text, note = (goal, None) if isinstance(goal, str) else (goal.text,
-                                                                             goal.footnote)
-                    self.paragraph(text, footnote=note)
-        for n, sub_goal in enumerate(sec.sub_goals, start=1):
-            self.paragraph(f"Delmål {n}: {sub_goal}")
-        for key in ("commitments", "responsible", "timeline"):
-            values = getattr(sec, key)
-            if values:
-                self.label(labels[key])
-                for value in values:
-                    self.paragraph(value)
-        if sec.methods:
-            self.label(labels["methods"])
-            self.blocks(sec.methods, level, doc)
-        if sec.follow_up:
-            self.label(labels["follow_up"])
-            self.list_items(sec.follow_up, "bullet")
-        # Numbered children continue their parent's Word numbering one level down
-        # ("6." → "6.1"); a numbered group under an unnumbered section starts afresh.
-        child_num = None
-        if sec.number_sections:
-            child_num = ({"id": num["id"], "level": num["level"] + 1} if num and number
-                         else {"id": self.new_numbering("headings"), "level": 0})
-        for i, child in enumerate(sec.sections, start=1):
-            child_number = None
-            if sec.number_sections:
-                child_number = f"{number.rstrip('.')}.{i}" if number else f"{i}."
+                child_number = fmt.replace("{n}", str(i))
             self.section(child, level + 1, child_number, doc, child_num)
+        if not (num and number):
+            self.last_group = (child_num, first + len(sec.sections) - 1, fmt)
+
+    def heading_numbering(self, numbering: m.Numbering) -> tuple[Item, int]:
+        """The Word numbering of a group of numbered sections, and its first number."""
+        if numbering.continue_ and self.last_group is not None:
+            last_num, last, fmt = self.last_group
+            if fmt == numbering.format:  # the same list in Word: it counts on
+                return last_num, last + 1
+            start = last + 1
+        else:
+            start = numbering.start
+        num_id = self.new_numbering("headings", numbering.format, start)
+        return {"id": num_id, "level": 0}, start
 
 
 def table_item(table_id: str, table: m.Table) -> Item:
@@ -294,15 +339,24 @@ def measures_item(measures: m.Measures) -> Item:
 
 
 def signatures_item(signing: m.Signing, line_style: str) -> Item:
-    place = signing.place_text or signing.place or ""
-    when = ""
-    if signing.date is not None:
-        when = str(signing.date.year) if signing.year_only else datum(signing.date)
+    def place_date(place: str | None, day: dt.date | None) -> str:
+        when = ""
+        if day is not None:
+            when = str(day.year) if signing.year_only else datum(day)
+        return " ".join(x for x in (place or "", when) if x)
+
+    own = [s for s in signing.signatories if s.place or s.date]
     return {
         "kind": "signatures",
-        "place_date": " ".join(x for x in (place, when) if x),
+        # A common place and date, unless each signatory has their own.
+        "place_date": "" if len(own) == len(signing.signatories) else
+        place_date(signing.place_text or signing.place, signing.date),
         "dotted": line_style == "dotted",
-        "signatories": [{"name": s.name, "title": s.title, "party": s.party}
+        "title_first": signing.title_position == "above",
+        "signatories": [{"name": s.name, "title": s.title, "party": s.party,
+                         "place_date": place_date(s.place or signing.place_text
+                                                  or signing.place, s.date or signing.date)
+                         if s in own else ""}
                         for s in signing.signatories],
     }
 
@@ -313,7 +367,7 @@ def default_subtitle(muni: m.Municipality) -> str:
 
 def party(p: m.Party) -> dict[str, Any]:
     return {"name": p.name, "short_name": p.short_name,
-            "header": p.header_name or p.name,
+            "header": p.name if p.header_name is None else p.header_name,
             "demonym": p.demonym.model_dump() if p.demonym else None}
 
 
@@ -348,7 +402,8 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         b.items[toc_index]["entries"] = [
             {"level": it["level"],
              "text": f"{it['number']} {it['text']}" if it["number"] else it["text"]}
-            for it in b.items if it["kind"] == "heading" and it["level"] <= doc.toc_levels]
+            for it in b.items if it["kind"] == "heading" and (
+                it["in_toc"] if it["in_toc"] is not None else it["level"] <= doc.toc_levels)]
     subtitle = doc.subtitle if doc.subtitle is not None else default_subtitle(muni)
     adopted = None
     if doc.adopted:
@@ -363,6 +418,7 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         "footnotes": [it["footnote"] for it in b.items if it.get("footnote")],
         "draft": draft,
         "logo": muni.logo,
+        "header": muni.header,
         "numberings": b.numberings,
     }
 

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     field_validator,
     model_validator,
@@ -91,7 +92,8 @@ class Party(Model):
     short_name: Name = d("Kort namn, t.ex. 'Luleå' eller 'Luleå-Boden'.")
     demonym: Demonym | None = d("Invånarbeteckning (bara för kommunen).", default=None)
     header_name: Text | None = d(
-        "Namn i sidhuvudet (t.ex. 'LULEÅ KOMMUN'); standard är name.", default=None)
+        "Namn i sidhuvudet (t.ex. 'LULEÅ KOMMUN'); standard är name; \"\" lämnar "
+        "sidhuvudets sida tom.", default=None)
 
 
 class _Span(Model):
@@ -124,6 +126,9 @@ class Signatory(Model):
     name: Text = d("Namn, t.ex. 'Fredrik Hansson'.")
     title: Name = d("Titel, t.ex. 'Kommunalråd'.")
     party: Literal["kommun", "polis"] = d("Vilken part personen företräder.")
+    place: Text | None = d("Egen ort när personen skriver under på annan ort.", default=None)
+    date: dt.date | None = d("Eget datum när personen skriver under en annan dag "
+                             "(ÅÅÅÅ-MM-DD); visas över personens underskrift.", default=None)
 
 
 class Signing(Model):
@@ -136,7 +141,11 @@ class Signing(Model):
     place_text: Text | None = d(
         "Egen text för ort och datum, t.ex. 'Strängnäs kommun'; standard är place.",
         default=None)
-    signatories: list[Signatory] = d("Undertecknare i den ordning de visas.", min_length=1)
+    title_position: Literal["below", "above"] = d(
+        "Titeln under namnet (below, standard) eller ovanför (above).", default="below")
+    signatories: list[Signatory] = d(
+        "Undertecknare i den ordning de visas; behövs bara när ett dokument har "
+        "underskrifter (signatures).", default_factory=list)
 
 
 # --- statistics -----------------------------------------------------------------
@@ -232,6 +241,8 @@ Item = Text | TextBlock
 
 class HeadingBlock(Model):
     heading: Name = d("Underrubrik en nivå under avsnittets rubrik.")
+    in_toc: bool | None = d("Med i innehållsförteckningen (true/false); standard: efter "
+                            "nivå (toc_levels).", default=None)
 
 
 class BulletsBlock(Model):
@@ -255,8 +266,16 @@ class ClauseBlock(Model):
                                 default=None)
 
 
+ColumnStyle = Literal["normal", "emphasis", "strong"]
+
+
 class TableBlock(Model):
     table: Id = d("Id för en tabell i statistics.yaml.")
+    caption: Name | None = d("Numrerad tabelltext ovanför tabellen: 'Tabell N. …'.",
+                             default=None)
+    column_styles: list[ColumnStyle | None] = d(
+        "Stil per kolumn i tabellens rader: normal, emphasis (kursiv) eller strong (fet); "
+        "null lämnar kolumnen som den är.", default_factory=list)
 
 
 class ChartBlock(Model):
@@ -387,7 +406,8 @@ class Organisation(Model):
 # --- sections -------------------------------------------------------------------
 
 class Labels(Model):
-    """Egna etiketter för ett avsnitts fält (standard: 'Mål:', 'Åtagande:' …)."""
+    """Egna etiketter för ett avsnitts fält (standard: 'Mål:', 'Åtagande:' …);
+    \"\" tar bort etiketten."""
 
     problem: Text | None = d("Standard 'Problembild'.", default=None)
     goals: Text | None = d("Standard 'Mål:'.", default=None)
@@ -400,11 +420,42 @@ class Labels(Model):
     follow_up: Text | None = d("Standard 'Uppföljning:'.", default=None)
 
 
+class Numbering(Model):
+    """Hur underavsnitten numreras."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: int = d("Första numret, t.ex. 4.", default=1, ge=0, le=9999)
+    continue_: bool = d(
+        "Fortsätt numreringen från föregående numrerade grupp i dokumentet (t.ex. åtgärd "
+        "1–10 genom flera teman) i stället för att börja om.", default=False, alias="continue")
+    format: Text = d("Hur numret skrivs, med {n} för numret: '{n}.' (standard), "
+                     "'Åtgärd {n}:' …", default="{n}.", max_length=40)
+
+    @field_validator("format")
+    @classmethod
+    def _one_number(cls, value: str) -> str:
+        if value.count("{n}") != 1 or "%" in value:
+            raise ValueError("the format needs {n} exactly once (and no %), e.g. 'Åtgärd {n}'")
+        return value
+
+
+# The labelled fields of a section, printed in the order the YAML gives them.
+LABELLED_FIELDS = ("background", "problem", "goals", "sub_goals", "commitments",
+                   "responsible", "timeline", "methods", "follow_up")
+
+
 class Section(Model):
-    """Avsnitt med rubrik; i handlingsplaner även mål, åtaganden, ansvar och tidplan."""
+    """Avsnitt med rubrik; i handlingsplaner även mål, åtaganden, ansvar och tidplan.
+
+    Fälten med etikett (background … follow_up) skrivs ut i den ordning de står i YAML."""
 
     heading: Name = d("Avsnittets rubrik.")
     number_sections: bool = d("Numrera underavsnitten (1., 2. / 6.1, 6.2).", default=False)
+    numbering: Numbering | None = d(
+        "Numreringens start, format och fortsättning (med number_sections).", default=None)
+    in_toc: bool | None = d("Med i innehållsförteckningen (true/false); standard: efter "
+                            "nivå (toc_levels).", default=None)
     page_break_before: bool = d("Börja avsnittet på ny sida.", default=False)
     content: list[Block] = d("Innehåll: stycken, listor, tabeller, diagram …",
                              default_factory=list)
@@ -422,6 +473,21 @@ class Section(Model):
                               default_factory=list)
     labels: Labels = d("Egna etiketter för fälten ovan.", default_factory=Labels)
     sections: list[Section] = d("Underavsnitt.", default_factory=list)
+
+    _order: tuple[str, ...] = PrivateAttr(default=LABELLED_FIELDS)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_field_order(cls, data: Any, handler: Any) -> Section:
+        section = handler(data)
+        if isinstance(data, dict):
+            written = [k for k in data if k in LABELLED_FIELDS]
+            section._order = (*written, *(k for k in LABELLED_FIELDS if k not in written))
+        return section
+
+    def labelled_fields(self) -> tuple[str, ...]:
+        """The labelled fields in the order the config writes them."""
+        return self._order
 
 
 class Adoption(Model):
@@ -463,6 +529,8 @@ class Municipality(Model):
 
     kommun: Party = d("Kommunen.")
     polis: Party = d("Lokalpolisområdet.")
+    header: bool = d("Parternas namn i sidhuvudet (false: inget sidhuvud med namn).",
+                     default=True)
     period: Period = d("Överenskommelsens period.")
     signing: Signing = d("Var, när och av vem överenskommelsen skrivs under.")
     organisation: Organisation = d("Samverkansorganisationen.", default_factory=Organisation)

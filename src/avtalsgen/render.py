@@ -24,7 +24,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Namespace
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import charts, wordxml
 from . import model as m
@@ -204,7 +204,14 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
             style = f"Heading {item['level']}" if kind == "heading" else "List Numbered"
             note = item.get("footnote")
             item["xml"] = wordxml.paragraph(_style_id(tpl, style), item["text"], item["num"],
-                                            note["id"] if note else None)
+                                            note["id"] if note else None,
+                                            item.get("footnote_at"))
+        elif item.get("footnote_at") is not None:
+            # The reference where the author put {fotnot}; the template adds none at the end.
+            at, note = item["footnote_at"], item["footnote"]
+            item["text"] = (escape(item["text"][:at]) + wordxml.footnote_ref(note)
+                            + escape(item["text"][at:]))
+            item["footnote"] = None
         elif kind in ("chart", "picture"):
             if kind == "chart":
                 data = charts.render_png(m.Chart.model_validate(item["chart"]),

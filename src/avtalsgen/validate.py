@@ -300,6 +300,9 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                     clause_library.render_clause(library[block.clause], context)
                 except clause_library.ClauseProblem as e:
                     report(("clause",), str(e))
+        elif isinstance(block, m.SignaturesBlock) and not muni.signing.signatories:
+            report(("signatures",), "a signatures block needs signatories: list them under "
+                   "signing.signatories in municipality.yaml")
         elif isinstance(block, m.ImageBlock):
             problem = check_inside(folder, block.image.file, (".png", ".jpg", ".jpeg"))
             if problem is None:
@@ -383,9 +386,9 @@ def final_problems(bundle: Bundle) -> list[Problem]:
     muni_source = bundle.sources["municipality"]
     signing = bundle.municipality.signing
 
-    def missing(path: tuple[Any, ...], what: str) -> None:
+    def missing(path: tuple[Any, ...], what: str, where: str = "") -> None:
         problems.append(Problem(muni_source.path, muni_source.line_of(path), dotted(path),
-                                f"{what} is needed in a final document"))
+                                f"{what} is needed in a final document{where}"))
 
     stats_source = bundle.sources.get("statistics")
     shown_tables = {block.table if isinstance(block, m.TableBlock) else block.chart.table
@@ -400,10 +403,14 @@ def final_problems(bundle: Bundle) -> list[Problem]:
                                     dotted(path), "the table holds sample data (invented "
                                     "figures); put in the real figures before a final "
                                     "document"))
-    if not signing.place and not signing.place_text:
-        missing(("signing", "place"), "the place of signing")
-    if signing.date is None:
-        missing(("signing", "date"), "the date of signing")
+    signed = any(isinstance(block, m.SignaturesBlock) for doc in bundle.documents.values()
+                 for block, _path in document_blocks(doc))
+    people = signing.signatories
+    if signed and not signing.place and not signing.place_text and not (
+            people and all(p.place for p in people)):
+        missing(("signing", "place"), "the place of signing", " that has signatures")
+    if signed and signing.date is None and not (people and all(p.date for p in people)):
+        missing(("signing", "date"), "the date of signing", " that has signatures")
     for i, person in enumerate(signing.signatories):
         if not person.name.strip():
             missing(("signing", "signatories", i, "name"), "the signatory's name")

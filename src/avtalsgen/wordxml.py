@@ -201,14 +201,14 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
     merges = _vertical_merges(body, item.get("merge_down") or ())
 
     def cell(text: str, w: int, *, bold: bool = False, right: bool = False,
-             fill: str | None = None, merge: str | None = None) -> str:
+             fill: str | None = None, merge: str | None = None, italic: bool = False) -> str:
         # Schema order: tcPr (tcW, gridSpan, vMerge, tcBorders, shd), pPr (spacing, jc,
         # rPr), rPr (b, sz, szCs).
         vmerge = _VMERGE[merge] if merge else ""
         shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
         ppr = ('<w:pPr><w:spacing w:after="0"/>' + ('<w:jc w:val="right"/>' if right else "")
                + (f"<w:rPr>{sz}</w:rPr>" if sz else "") + "</w:pPr>")
-        props = ("<w:b/>" if bold else "") + sz
+        props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + sz
         runs = _runs(text)
         if props:
             runs = runs.replace("<w:r>", f"<w:r><w:rPr>{props}</w:rPr>")
@@ -221,18 +221,23 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
             + "".join(cell(c, widths[i], bold=True, right=numeric and i > 0,
                            fill=_HEADER_FILL if c.strip() else None)
                       for i, c in enumerate(columns)) + "</w:tr>"]
+    styles = list(item.get("column_styles") or ()) + [None] * n
     for r, row in enumerate(body):
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
                     + "".join(cell(c, widths[i], right=numeric and i > 0,
-                                   fill=fills.get(f"{r},{i}"), merge=merges.get((r, i)))
+                                   fill=fills.get(f"{r},{i}"), merge=merges.get((r, i)),
+                                   bold=styles[i] == "strong", italic=styles[i] == "emphasis")
                               for i, c in enumerate(row)) + "</w:tr>")
     if item["total"]:
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
                     + "".join(cell(c, widths[i], bold=True, right=numeric and i > 0)
                               for i, c in enumerate(item["total"])) + "</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    # A numbered caption ("Tabell 2. …") travels with its table, whatever the template.
+    head = caption(item["label"], item["number"], item["caption_text"]) \
+        if item.get("caption_text") else ""
     return Markup(
-        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
+        f'{head}<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
         '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="1" w:firstColumn="1" '
         'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f'<w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>'
@@ -298,14 +303,16 @@ def set_image_description(inline_xml: Any, alt: str, title: str) -> None:
 # --- Word numbering, captions, page breaks ---------------------------------------------
 
 def paragraph(style_id: str, text: str, num: dict[str, Any] | None = None,
-              footnote_id: int | None = None) -> Markup:
-    """A whole paragraph in a style, numbered by Word when `num` is given."""
+              footnote_id: int | None = None, footnote_at: int | None = None) -> Markup:
+    """A whole paragraph in a style, numbered by Word when `num` is given; the footnote
+    reference at footnote_at (a position in text) or at the end."""
     num_pr = (f'<w:numPr><w:ilvl w:val="{int(num["level"])}"/><w:numId '
               f'w:val="{int(num["id"]) + ABSTRACT_BASE}"/></w:numPr>') if num else ""
     note = ('<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
             f'<w:footnoteReference w:id="{int(footnote_id)}"/></w:r>') if footnote_id else ""
+    at = len(text) if footnote_at is None else footnote_at
     return Markup(f'<w:p><w:pPr><w:pStyle w:val="{escape(style_id)}"/>{num_pr}</w:pPr>'
-                  f"{_runs(text)}{note}</w:p>")
+                  f"{_runs(text[:at])}{note}{_runs(text[at:])}</w:p>")
 
 
 def caption(label: str, number: int, text: str) -> Markup:
@@ -319,45 +326,62 @@ def caption(label: str, number: int, text: str) -> Markup:
                   f"</w:r>{field}<w:r>{_t('. ' + text)}</w:r></w:p>")
 
 
-# Our abstract numbering definitions get ids far from a template's own.
+# Our numbering definitions get ids far from a template's own.
 ABSTRACT_BASE = 900
-_HEADING_LEVELS = "".join(
-    f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:suff '
-    f'w:val="space"/><w:lvlText w:val="{".".join(f"%{k + 1}" for k in range(i + 1))}'
-    f'{"." if i == 0 else ""}"/><w:lvlJc w:val="left"/><w:pPr><w:ind w:left="0" '
-    'w:firstLine="0"/></w:pPr></w:lvl>' for i in range(9))
+
+
+def _heading_levels(first: str) -> str:
+    """Level 0 as the config's format ("%1.", "Åtgärd %1:"), deeper levels "%1.%2"."""
+    out = []
+    for i in range(9):
+        text = first if i == 0 else ".".join(f"%{k + 1}" for k in range(i + 1))
+        value = escape(text, {'"': "&quot;"})
+        out.append(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+                   f'<w:suff w:val="space"/><w:lvlText w:val="{value}"/>'
+                   '<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="0" w:firstLine="0"/></w:pPr>'
+                   "</w:lvl>")
+    return "".join(out)
+
+
 _LIST_LEVELS = "".join(
     f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
     f'<w:lvlText w:val="%{i + 1}."/><w:lvlJc w:val="left"/><w:pPr><w:tabs><w:tab '
     f'w:val="num" w:pos="{425 * (i + 1)}"/></w:tabs><w:ind w:left="{425 * (i + 1)}" '
     'w:hanging="425"/></w:pPr></w:lvl>' for i in range(9))
-ABSTRACT = {"headings": (ABSTRACT_BASE, _HEADING_LEVELS), "list": (ABSTRACT_BASE + 1,
-                                                                  _LIST_LEVELS)}
 
 
-def add_numbering(docx: Any, numberings: list[str]) -> None:
-    """Numbering definitions for numbered headings and lists, each instance from 1."""
+def add_numbering(docx: Any, numberings: list[dict[str, Any]]) -> None:
+    """Numbering definitions for numbered headings and lists: one abstract definition per
+    kind and format, one instance per group, starting where the config says."""
     if not numberings:
         return
     root = docx.part.numbering_part.element
     w = f"{{{W_NS}}}"
     first_num = root.find(f"{w}num")
-    for kind in sorted(set(numberings)):
-        abstract_id, levels = ABSTRACT[kind]
+    abstract: dict[tuple[str, str], int] = {}
+    for entry in numberings:
+        key = (entry["kind"], entry["format"])
+        if key in abstract:
+            continue
+        abstract[key] = ABSTRACT_BASE + len(abstract)
+        levels = _LIST_LEVELS if entry["kind"] == "list" else _heading_levels(
+            entry["format"].replace("{n}", "%1"))
         el = etree.fromstring(
-            f'<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="{abstract_id}">'
+            f'<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="{abstract[key]}">'
             f'<w:multiLevelType w:val="multilevel"/>{levels}</w:abstractNum>')
         # Schema order: every abstractNum before the first num.
         if first_num is not None:
             first_num.addprevious(el)
         else:
             root.append(el)
-    for num_id, kind in enumerate(numberings, start=1):
-        overrides = "".join(f'<w:lvlOverride w:ilvl="{i}"><w:startOverride w:val="1"/>'
-                            "</w:lvlOverride>" for i in range(9))
+    for num_id, entry in enumerate(numberings, start=1):
+        overrides = "".join(
+            f'<w:lvlOverride w:ilvl="{i}"><w:startOverride '
+            f'w:val="{int(entry["start"]) if i == 0 else 1}"/></w:lvlOverride>'
+            for i in range(9))
         root.append(etree.fromstring(
             f'<w:num xmlns:w="{W_NS}" w:numId="{num_id + ABSTRACT_BASE}"><w:abstractNumId '
-            f'w:val="{ABSTRACT[kind][0]}"/>{overrides}</w:num>'))
+            f'w:val="{abstract[(entry["kind"], entry["format"])]}"/>{overrides}</w:num>'))
 
 
 def page_breaks_to_properties(docx: Any) -> None:
