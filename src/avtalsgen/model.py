@@ -22,6 +22,10 @@ from pydantic import (
     model_validator,
 )
 
+# The version of the config vocabulary (JSON Schema "version"); CHANGELOG.md says what
+# changed. A config written for an earlier version keeps validating.
+SCHEMA_VERSION = "2.0"
+
 # XML 1.0 cannot hold these; a .docx with them is corrupt, so they are refused.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

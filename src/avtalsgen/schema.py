@@ -27,4 +27,5 @@ def json_schema(kind: str | None = None) -> dict[str, Any]:
                         "dokument per fil (t.ex. verksamhetsplan.yaml).")
         schema["anyOf"] = [refs[(model, "validation")] for model in MODELS.values()]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["version"] = m.SCHEMA_VERSION
     return schema
