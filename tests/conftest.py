@@ -131,8 +131,12 @@ def visible_paragraphs(path: Path) -> list[tuple[str, str]]:
     formats: dict[str, dict[int, tuple[str, str]]] = {}
     numbering = doc.part.numbering_part.element
     abstract = {a.get(f"{W}abstractNumId"): a for a in numbering.iter(f"{W}abstractNum")}
+    starts: dict[str, dict[int, int]] = {}
     for num in numbering.iter(f"{W}num"):
         levels = abstract[num.find(f"{W}abstractNumId").get(f"{W}val")]
+        starts[num.get(f"{W}numId")] = {
+            int(o.get(f"{W}ilvl")): int(o.find(f"{W}startOverride").get(f"{W}val"))
+            for o in num.iter(f"{W}lvlOverride") if o.find(f"{W}startOverride") is not None}
         formats[num.get(f"{W}numId")] = {
             int(lvl.get(f"{W}ilvl")): (
                 lvl.find(f"{W}lvlText").get(f"{W}val"),
@@ -149,7 +153,8 @@ def visible_paragraphs(path: Path) -> list[tuple[str, str]]:
             num_id = num_pr.find(f"{W}numId").get(f"{W}val")
             level = int(num_pr.find(f"{W}ilvl").get(f"{W}val"))
             count = counters.setdefault(num_id, [0] * 9)
-            count[level] += 1
+            # A level counts from its start (startOverride) when it begins afresh.
+            count[level] = count[level] + 1 if count[level] else starts[num_id].get(level, 1)
             for deeper in range(level + 1, 9):
                 count[deeper] = 0
             pattern, suffix = formats[num_id][level]

@@ -57,7 +57,7 @@ CONTEXT_ATTRIBUTES = frozenset({
     "total", "notes", "text_table", "fills", "weights", "xml", "chart", "table",
     "caption", "alt", "image", "place_date", "dotted", "signatories", "entries", "levels",
     "num", "label", "caption_text", "caption_xml", "file", "width", "in_toc", "footnote_at",
-    "column_styles", "title_first",
+    "column_styles", "title_first", "path", "by_entry", "toc_entry",
     # signatories, footnotes
     "party",
 })
@@ -252,20 +252,21 @@ class _Builder:
             for child in sec.sections:
                 self.section(child, level + 1, None, doc)
             return
-        if num and number:
-            child_num = {"id": num["id"], "level": num["level"] + 1}
+        nested = bool(num and number)
+        if nested:
+            assert num is not None
+            group = {"id": num["id"], "level": num["level"] + 1}
             first = 1
         else:
-            child_num, first = self.heading_numbering(sec.numbering or m.Numbering())
+            group, first = self.heading_numbering(sec.numbering or m.Numbering())
         fmt = (sec.numbering or m.Numbering()).format
         for i, child in enumerate(sec.sections, start=first):
-            if num and number:
-                child_number = f"{number.rstrip('.')}.{i}"
-            else:
-                child_number = fmt.replace("{n}", str(i))
-            self.section(child, level + 1, child_number, doc, child_num)
-        if not (num and number):
-            self.last_group = (child_num, first + len(sec.sections) - 1, fmt)
+            # Deeper levels read "6.1" from the numbers alone, as Word's "%1.%2" does.
+            path = [*num["path"], i] if nested and num else [i]
+            child_number = ".".join(map(str, path)) if nested else fmt.replace("{n}", str(i))
+            self.section(child, level + 1, child_number, doc, {**group, "path": path})
+        if not nested:
+            self.last_group = (group, first + len(sec.sections) - 1, fmt)
 
     def heading_numbering(self, numbering: m.Numbering) -> tuple[Item, int]:
         """The Word numbering of a group of numbered sections, and its first number."""
@@ -399,11 +400,20 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
             b.section(sec, 2, None, appendix)
         b.blocks(appendix.closing, 2, appendix)
     if toc_index is not None:
-        b.items[toc_index]["entries"] = [
+        listed = [it for it in b.items if it["kind"] == "heading" and (
+            it["in_toc"] if it["in_toc"] is not None else it["level"] <= doc.toc_levels)]
+        toc = b.items[toc_index]
+        toc["entries"] = [
             {"level": it["level"],
              "text": f"{it['number']} {it['text']}" if it["number"] else it["text"]}
-            for it in b.items if it["kind"] == "heading" and (
-                it["in_toc"] if it["in_toc"] is not None else it["level"] <= doc.toc_levels)]
+            for it in listed]
+        # A choice by heading (in_toc) must survive Word updating the field: the contents
+        # are then built from TC entries on the chosen headings instead of by level.
+        toc["by_entry"] = any(it["in_toc"] is not None for it in b.items
+                              if it["kind"] == "heading")
+        if toc["by_entry"]:
+            for it, entry in zip(listed, toc["entries"], strict=True):
+                it["toc_entry"] = entry
     subtitle = doc.subtitle if doc.subtitle is not None else default_subtitle(muni)
     adopted = None
     if doc.adopted:

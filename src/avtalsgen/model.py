@@ -226,7 +226,7 @@ class Chart(Model):
     caption: Name = d("Bildtext efter 'Linjediagram N.'.")
     alt: Name = d("Alternativtext för skärmläsare: vad diagrammet visar.")
     series: Literal["rows", "columns"] = d(
-        "Varje rad är en serie (standard) eller varje kolumn.", default="rows")
+        "rows: varje rad är en serie (standard 'rows'); columns: varje kolumn.", default="rows")
 
 
 # --- content blocks -------------------------------------------------------------

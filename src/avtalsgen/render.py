@@ -199,13 +199,18 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
         if kind == "table":
             item["xml"] = wordxml.table(item)
         elif kind == "toc":
-            item["xml"] = wordxml.toc(item["entries"], item["levels"])
+            item["xml"] = wordxml.toc(item["entries"], item["levels"], item["by_entry"])
         elif kind in ("heading", "numbered") and item.get("num"):
             style = f"Heading {item['level']}" if kind == "heading" else "List Numbered"
             note = item.get("footnote")
+            entry = wordxml.toc_entry(item["toc_entry"]) if item.get("toc_entry") else ""
             item["xml"] = wordxml.paragraph(_style_id(tpl, style), item["text"], item["num"],
                                             note["id"] if note else None,
-                                            item.get("footnote_at"))
+                                            item.get("footnote_at"), entry)
+        elif kind == "heading" and item.get("toc_entry"):
+            item["text"] = escape(item["text"]) + Markup(
+                '</w:t></w:r>' + wordxml.toc_entry(item["toc_entry"])
+                + '<w:r><w:t xml:space="preserve">')
         elif item.get("footnote_at") is not None:
             # The reference where the author put {fotnot}; the template adds none at the end.
             at, note = item["footnote_at"], item["footnote"]

@@ -244,13 +244,15 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
         # Word requires a paragraph between a table and what follows in a cell/loop.
         '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>')
 
-def toc(entries: list[dict[str, Any]], levels: int = 3) -> Markup:
-    """A TOC field over headings 1–levels, its cached result listing the headings.
+def toc(entries: list[dict[str, Any]], levels: int = 3, by_entry: bool = False) -> Markup:
+    """A TOC field over headings 1–levels (or, by_entry, over TC entries on the chosen
+    headings), its cached result listing the headings.
 
     Word and LibreOffice recompute it (page numbers) when fields are updated;
     settings ask Word to do so on opening.
     """
-    instruction = f" TOC \\o \"1-{int(levels)}\" \\h \\z \\u "
+    instruction = (" TOC \\f \\h \\z " if by_entry
+                   else f" TOC \\o \"1-{int(levels)}\" \\h \\z \\u ")
     begin_field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
                    f'xml:space="preserve">{instruction}</w:instrText></w:r>'
                    '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
@@ -266,6 +268,14 @@ def toc(entries: list[dict[str, Any]], levels: int = 3) -> Markup:
     if not paras:
         paras.append(f"<w:p>{begin_field}{end_field}</w:p>")
     return Markup("".join(paras))
+
+
+def toc_entry(entry: dict[str, Any]) -> str:
+    """Runs of a TC field: an invisible contents entry in the heading it stands in."""
+    text = escape(entry["text"]).replace('"', '\\"')
+    return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space='
+            f'"preserve"> TC "{text}" \\l {int(entry["level"])} </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
 def update_fields_on_open(docx: Any) -> None:
@@ -303,7 +313,8 @@ def set_image_description(inline_xml: Any, alt: str, title: str) -> None:
 # --- Word numbering, captions, page breaks ---------------------------------------------
 
 def paragraph(style_id: str, text: str, num: dict[str, Any] | None = None,
-              footnote_id: int | None = None, footnote_at: int | None = None) -> Markup:
+              footnote_id: int | None = None, footnote_at: int | None = None,
+              extra: str = "") -> Markup:
     """A whole paragraph in a style, numbered by Word when `num` is given; the footnote
     reference at footnote_at (a position in text) or at the end."""
     num_pr = (f'<w:numPr><w:ilvl w:val="{int(num["level"])}"/><w:numId '
@@ -312,7 +323,7 @@ def paragraph(style_id: str, text: str, num: dict[str, Any] | None = None,
             f'<w:footnoteReference w:id="{int(footnote_id)}"/></w:r>') if footnote_id else ""
     at = len(text) if footnote_at is None else footnote_at
     return Markup(f'<w:p><w:pPr><w:pStyle w:val="{escape(style_id)}"/>{num_pr}</w:pPr>'
-                  f"{_runs(text[:at])}{note}{_runs(text[at:])}</w:p>")
+                  f"{_runs(text[:at])}{note}{_runs(text[at:])}{extra}</w:p>")
 
 
 def caption(label: str, number: int, text: str) -> Markup:
