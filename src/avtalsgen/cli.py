@@ -221,6 +221,25 @@ def check(templates: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but 127.0.0.1 exposes the editor to "
+                   "the network.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@ROOT_OPTION
+def serve(host: str, port: int, root: Path) -> None:
+    """Open the web editor over the municipalities under --root (in Swedish)."""
+    from .web.app import serve as run
+
+    if not root.is_dir():
+        _fail(FileNotFoundError(f"{root}: no municipalities folder here"))
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: anyone who reaches this address can "
+                   "edit the documents", err=True)
+    click.echo(f"avtalsgen: http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    run(root, host=host, port=port)
+
+
+@main.command()
 @click.option("--model", type=click.Choice(["municipality", "document", "statistics"]),
               default=None, help="One file kind only; default: all three.")
 def schema(model: str | None) -> None:

@@ -1,0 +1,1 @@
+"""The web editor: `avtalsgen serve` (app.py), its views, forms and pages."""

@@ -1,0 +1,334 @@
+"""Editing: a whole file (municipality.yaml, statistics.yaml), a document's own fields
+and outline, one section; preview and downloads.
+
+Every form carries the version (hash) of the file it was made from. Buttons other
+than "Spara" change the form on the server without saving; "Spara" saves in place
+(comments and order kept), commits, validates and shows the problems by field.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from ... import store
+from ...build import render_bundle
+from ...config import dotted
+from ...errors import AvtalsgenError
+from .. import forms
+from .common import (
+    author,
+    by_field,
+    checked_form,
+    folder_of,
+    others,
+    page,
+    redirect,
+    url,
+    validate,
+)
+
+FILES = {"kommun": ("municipality", "municipality.yaml"),
+         "statistik": ("statistics", "statistics.yaml")}
+SECTION_PATH = re.compile(r"\d{1,4}(\.\d{1,4}){0,39}")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _document_path(request: Request) -> tuple[Path, str, Path]:
+    folder = folder_of(request)
+    doc = request.path_params["doc"]
+    bundle, _problems, _warnings = validate(folder)
+    names = list(bundle.municipality.documents) if bundle else _listed(folder)
+    if doc not in names:
+        raise HTTPException(404)
+    return folder, doc, folder / f"{doc}.yaml"
+
+
+def _listed(folder: Path) -> list[str]:
+    """Document names from municipality.yaml even when the folder does not validate."""
+    try:
+        data = store.plain(store.read(folder / "municipality.yaml").data) or {}
+    except AvtalsgenError:
+        return []
+    names = data.get("documents") if isinstance(data, dict) else None
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def outline_of(sections: list[Any], prefix: tuple[int, ...] = ()) -> list[dict[str, Any]]:
+    """The section tree as the outline shows it: heading, path, children."""
+    out = []
+    for i, section in enumerate(sections or []):
+        if not isinstance(section, dict):
+            continue
+        path = (*prefix, i)
+        out.append({"heading": str(section.get("heading") or "(utan rubrik)"),
+                    "path": ".".join(map(str, path)),
+                    "children": outline_of(section.get("sections") or [], path)})
+    return out
+
+
+def _section_keys(path: str) -> tuple[Any, ...]:
+    if not SECTION_PATH.fullmatch(path):
+        raise HTTPException(404)
+    keys: list[Any] = []
+    for index in path.split("."):
+        keys += ["sections", int(index)]
+    return tuple(keys)
+
+
+def _get(data: Any, keys: tuple[Any, ...]) -> Any:
+    for key in keys:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            raise HTTPException(404) from None
+    return data
+
+
+def _action_path(action: str, prefix: str) -> str:
+    """An action names a full field path; forms.apply_action works below the prefix."""
+    kind, _, path = action.partition(":")
+    if prefix and path.startswith(prefix):
+        path = path[len(prefix):].lstrip(".")
+    return f"{kind}:{path}"
+
+
+async def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
+                       exclude: frozenset[str], place: Any, template: str,
+                       context: dict[str, Any]) -> Response:
+    """The POST of every editing form: an editing action or a save."""
+    form = await checked_form(request)
+    version = str(form.get("version") or "")
+    value = forms.parse(kind, form, prefix, exclude=exclude)
+    action = str(form.get("action") or "save")
+    if action != "save":
+        try:
+            value = forms.apply_action(kind, value, _action_path(action, prefix))
+        except (KeyError, IndexError, ValueError):
+            raise HTTPException(400, "Okänd ändring.") from None
+        return _form_page(request, template, kind=kind, value=value, prefix=prefix,
+                          exclude=exclude, version=version, unsaved=True, **context)
+    loaded = store.read(path)
+    whole = place(store.plain(loaded.data), value)
+    data = store.merge(loaded.data, whole) if loaded.data is not None else whole
+    message = f"{path.stem}: {context.get('what', 'ändrat')} ({author(request)})"
+    try:
+        store.save(path, data, version, author=author(request), message=message)
+    except store.Conflict as e:
+        return page(request, "conflict.html", status=409, conflict=e, back=request.url.path,
+                    **context)
+    return redirect(f"{request.url.path}?sparat=1")
+
+
+def _form_page(request: Request, template: str, *, kind: str, value: Any, prefix: str,
+               exclude: frozenset[str], version: str, unsaved: bool = False,
+               **context: Any) -> Response:
+    folder = context["folder"]
+    file_name = context["file_name"]
+    _bundle, problems, warnings = validate(folder)
+    fields = forms.render(kind, value, prefix, by_field(problems, file_name), exclude=exclude)
+    return page(request, template, fields=fields, version=version, unsaved=unsaved,
+                problems=by_field(problems, file_name), other_problems=others(problems,
+                                                                             file_name),
+                warnings=warnings, saved=request.query_params.get("sparat"), **context)
+
+
+async def edit_file(request: Request) -> Response:
+    folder = folder_of(request)
+    try:
+        kind, file_name = FILES[request.path_params["kind"]]
+    except KeyError:
+        raise HTTPException(404) from None
+    path = folder / file_name
+    context = {"folder": folder, "file_name": file_name, "slug": folder.name,
+               "what": "ändrat", "title": file_name, "kind_url": request.path_params["kind"]}
+    if request.method == "POST":
+        return await _save_or_act(request, kind=kind, path=path, prefix="",
+                                  exclude=frozenset(), place=lambda _old, new: new,
+                                  template="file.html", context=context)
+    loaded = store.read(path)
+    return _form_page(request, "file.html", kind=kind, value=store.plain(loaded.data) or {},
+                      prefix="", exclude=frozenset(), version=loaded.version, **context)
+
+
+async def edit_document(request: Request) -> Response:
+    folder, doc, path = _document_path(request)
+    context = {"folder": folder, "file_name": path.name, "slug": folder.name, "doc": doc,
+               "what": "dokumentets uppgifter ändrade"}
+
+    def place(old: Any, new: Any) -> Any:
+        return {**new, **({"sections": old["sections"]} if "sections" in (old or {}) else {})}
+
+    loaded = store.read(path)
+    value = store.plain(loaded.data) or {}
+    context["outline"] = outline_of(value.get("sections") or [])
+    if request.method == "POST":
+        return await _save_or_act(request, kind="document", path=path, prefix="",
+                                  exclude=frozenset({"sections"}), place=place,
+                                  template="document.html", context=context)
+    return _form_page(request, "document.html", kind="document", value=value, prefix="",
+                      exclude=frozenset({"sections"}), version=loaded.version, **context)
+
+
+async def edit_section(request: Request) -> Response:
+    folder, doc, path = _document_path(request)
+    keys = _section_keys(request.path_params["path"])
+    loaded = store.read(path)
+    value = store.plain(loaded.data) or {}
+    section = _get(value, keys)
+    prefix = dotted(keys)
+    context = {"folder": folder, "file_name": path.name, "slug": folder.name, "doc": doc,
+               "outline": outline_of(value.get("sections") or []),
+               "section_path": request.path_params["path"],
+               "heading": str(section.get("heading") or "") if isinstance(section, dict)
+               else "", "what": f"avsnittet {section.get('heading', '')!s} ändrat"
+               if isinstance(section, dict) else "avsnitt ändrat"}
+
+    def place(old: Any, new: Any) -> Any:
+        whole = copy.deepcopy(old)
+        target = _get(whole, keys[:-1])
+        children = target[keys[-1]].get("sections") if isinstance(target[keys[-1]],
+                                                                    dict) else None
+        target[keys[-1]] = {**new, **({"sections": children} if children else {})}
+        return whole
+
+    if request.method == "POST":
+        return await _save_or_act(request, kind="section", path=path, prefix=prefix,
+                                  exclude=frozenset({"sections"}), place=place,
+                                  template="section.html", context=context)
+    return _form_page(request, "section.html", kind="section", value=section, prefix=prefix,
+                      exclude=frozenset({"sections"}), version=loaded.version, **context)
+
+
+def outline_change(sections: list[Any], op: str, path: str) -> tuple[list[Any], str]:
+    """Add, remove, move, nest or unnest a section; returns the sections and the path of
+    the section to show next."""
+    sections = copy.deepcopy(sections)
+    if op == "add":  # a new section at the end of the document
+        sections.append({"heading": "Nytt avsnitt"})
+        return sections, str(len(sections) - 1)
+    if not SECTION_PATH.fullmatch(path):
+        raise HTTPException(400)
+    indexes = [int(i) for i in path.split(".")]
+    siblings = sections
+    for i in indexes[:-1]:
+        siblings = siblings[i].setdefault("sections", [])
+    i = indexes[-1]
+    if not 0 <= i < len(siblings):
+        raise HTTPException(400)
+    parent = indexes[:-1]
+
+    def join(parts: list[int]) -> str:
+        return ".".join(map(str, parts))
+
+    if op == "add_child":
+        children = siblings[i].setdefault("sections", [])
+        children.append({"heading": "Nytt avsnitt"})
+        return sections, join([*indexes, len(children) - 1])
+    if op == "add_after":
+        siblings.insert(i + 1, {"heading": "Nytt avsnitt"})
+        return sections, join([*parent, i + 1])
+    if op == "remove":
+        siblings.pop(i)
+        return sections, ""
+    if op == "up" and i > 0:
+        siblings[i - 1], siblings[i] = siblings[i], siblings[i - 1]
+        return sections, join([*parent, i - 1])
+    if op == "down" and i + 1 < len(siblings):
+        siblings[i + 1], siblings[i] = siblings[i], siblings[i + 1]
+        return sections, join([*parent, i + 1])
+    if op == "indent" and i > 0:  # becomes the last child of the section above
+        moved = siblings.pop(i)
+        children = siblings[i - 1].setdefault("sections", [])
+        children.append(moved)
+        return sections, join([*parent, i - 1, len(children) - 1])
+    if op == "outdent" and parent:  # becomes the next sibling of its parent
+        moved = siblings.pop(i)
+        if not siblings:
+            grand = sections
+            for j in parent[:-1]:
+                grand = grand[j]["sections"]
+            grand[parent[-1]].pop("sections", None)
+        grand = sections
+        for j in parent[:-1]:
+            grand = grand[j]["sections"]
+        grand.insert(parent[-1] + 1, moved)
+        return sections, join([*parent[:-1], parent[-1] + 1])
+    return sections, path
+
+
+async def outline(request: Request) -> Response:
+    folder, doc, path = _document_path(request)
+    form = await checked_form(request)
+    loaded = store.read(path)
+    value = store.plain(loaded.data) or {}
+    sections, show = outline_change(value.get("sections") or [], str(form.get("op") or ""),
+                                    str(form.get("path") or ""))
+    whole = {**value, "sections": sections}
+    data = store.merge(loaded.data, whole)
+    try:
+        store.save(path, data, str(form.get("version") or ""), author=author(request),
+                   message=f"{doc}: dispositionen ändrad ({author(request)})")
+    except store.Conflict as e:
+        return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,
+                    doc=doc, back=url("k", folder.name, "dok", doc))
+    if show:
+        return redirect(url("k", folder.name, "dok", doc, "avsnitt", show) + "?sparat=1")
+    return redirect(url("k", folder.name, "dok", doc) + "?sparat=1")
+
+
+def _render(folder: Path, doc: str) -> bytes:
+    bundle, problems, _warnings = validate(folder)
+    if bundle is None:
+        raise HTTPException(409, "Dokumentet kan inte visas förrän problemen är rättade: "
+                                 + "; ".join(str(p) for p in problems[:5]))
+    return render_bundle(bundle, [doc])[doc]
+
+
+async def preview(request: Request) -> Response:
+    folder, doc, _path = _document_path(request)
+    try:
+        data = _render(folder, doc)
+    except HTTPException as e:
+        return HTMLResponse(f'<p class="problem">{_escape(str(e.detail))}</p>')
+    import mammoth
+
+    html = mammoth.convert_to_html(io.BytesIO(data)).value
+    return HTMLResponse(f'<article class="preview" lang="sv">{html}</article>')
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+async def download(request: Request) -> Response:
+    folder, doc, _path = _document_path(request)
+    fmt = request.path_params["fmt"]
+    if fmt not in ("docx", "pdf"):
+        raise HTTPException(404)
+    data = _render(folder, doc)
+    name = f"{folder.name}-{doc}.{fmt}"
+    if fmt == "pdf":
+        from ...pdf import convert
+
+        with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
+            source = Path(tmp) / f"{doc}.docx"
+            source.write_bytes(data)
+            try:
+                convert([(source, source.with_suffix(".pdf"))])
+            except AvtalsgenError as e:
+                raise HTTPException(503, str(e)) from None
+            data = source.with_suffix(".pdf").read_bytes()
+    media = DOCX if fmt == "docx" else "application/pdf"
+    return Response(data, media_type=media,
+                    headers={"content-disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,133 @@
+"""Review rounds: mark a municipality final, its history, and what changed between two
+saved versions (a readable word diff, and the Word redline to download)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ... import store
+from ...build import load, render_bundle
+from ...errors import AvtalsgenError
+from ...validate import final_problems
+from .common import author, checked_form, folder_of, page, redirect, url, validate
+
+WORKING = "arbetskopia"  # the files as they are now, saved or not committed
+REV = re.compile(r"[0-9a-f]{7,40}")
+
+
+async def mark_final(request: Request) -> Response:
+    folder = folder_of(request)
+    form = await checked_form(request)
+    bundle, problems, _warnings = validate(folder)
+    blocking = problems if bundle is None else final_problems(bundle)
+    if blocking:
+        return page(request, "final.html", status=409, slug=folder.name, blocking=blocking)
+    path = folder / "municipality.yaml"
+
+    def finalise(data: Any) -> Any:
+        data["status"] = "final"
+        return data
+
+    try:
+        store.update(path, finalise, str(form.get("version") or store.version_of(path)),
+                     author=author(request),
+                     message=f"{folder.name}: markerad som slutlig ({author(request)})")
+    except store.Conflict as e:
+        return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,
+                    back=url("k", folder.name))
+    return redirect(url("k", folder.name) + "?sparat=1")
+
+
+async def history(request: Request) -> Response:
+    folder = folder_of(request)
+    bundle, _problems, _warnings = validate(folder)
+    return page(request, "history.html", slug=folder.name, commits=store.history(folder),
+                documents=list(bundle.documents) if bundle else [], working=WORKING)
+
+
+def _version(folder: Path, rev: str, tmp: Path) -> Path:
+    if rev == WORKING:
+        return folder
+    if not REV.fullmatch(rev):
+        raise HTTPException(400, "Okänd version.")
+    try:
+        return store.folder_at(folder, rev, tmp)
+    except AvtalsgenError as e:
+        raise HTTPException(400, str(e)) from None
+
+
+def _pair(request: Request) -> tuple[Path, str, bytes, bytes, str, str]:
+    folder = folder_of(request)
+    old = request.query_params.get("fran", "")
+    new = request.query_params.get("till", WORKING)
+    doc = request.query_params.get("dok", "")
+    sides = []
+    with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
+        for i, rev in enumerate((old, new)):
+            where = _version(folder, rev, Path(tmp) / str(i))
+            try:
+                bundle = load(str(where.resolve()), where.parent)
+                if doc not in bundle.documents:
+                    raise HTTPException(404, f"Dokumentet {doc} finns inte i version {rev}.")
+                sides.append(render_bundle(bundle, [doc])[doc])
+            except AvtalsgenError as e:
+                raise HTTPException(409, f"Version {rev} kan inte visas: {e}") from None
+    return folder, doc, sides[0], sides[1], old, new
+
+
+def _words(data: bytes) -> list[str]:
+    import io
+
+    document = Document(io.BytesIO(data))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append(" | ".join(c.text for c in row.cells))
+    return re.findall(r"\S+|\n", "\n".join(lines))
+
+
+def word_diff(old: bytes, new: bytes) -> tuple[Markup, int, int]:
+    """The new text with insertions and deletions marked (<ins>, <del>)."""
+    a, b = _words(old), _words(new)
+    out: list[str] = []
+    inserted = deleted = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("delete", "replace"):
+            deleted += i2 - i1
+            out.append(f"<del>{escape(' '.join(a[i1:i2]))}</del>")
+        if tag in ("insert", "replace"):
+            inserted += j2 - j1
+            out.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
+        if tag == "equal":
+            out.append(str(escape(" ".join(b[j1:j2]))))
+    html = " ".join(out).replace("\n", "<br>")
+    return Markup(html), inserted, deleted
+
+
+async def changes(request: Request) -> Response:
+    folder, doc, old, new, old_rev, new_rev = _pair(request)
+    html, inserted, deleted = word_diff(old, new)
+    return page(request, "changes.html", slug=folder.name, doc=doc, diff=html,
+                inserted=inserted, deleted=deleted, old=old_rev, new=new_rev,
+                query=request.url.query)
+
+
+async def redline_docx(request: Request) -> Response:
+    folder, doc, old, new, old_rev, new_rev = _pair(request)
+    from ...redline import redline
+
+    data = redline(old, new, author=author(request))
+    name = f"{folder.name}-{doc}-{old_rev[:7]}-{new_rev[:7]}-andringar.docx"
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
+                    "wordprocessingml.document",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
