@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,14 @@ def _style_id(tpl: WordTemplate, name: str) -> str:
                             "recreate it from tools/make_templates.py") from None
 
 
+@lru_cache(maxsize=256)
+def _chart_png(chart: str, table: str) -> bytes:
+    """A chart's picture, kept per process by its data: an editor's preview after a save
+    redraws only the charts whose data changed."""
+    return charts.render_png(m.Chart.model_validate(json.loads(chart)),
+                             m.Table.model_validate(json.loads(table)))
+
+
 def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
                  pictures: dict[str, bytes]) -> None:
     """Turn table, chart, picture, toc and numbered items into Word markup for this
@@ -219,8 +228,8 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
             item["footnote"] = None
         elif kind in ("chart", "picture"):
             if kind == "chart":
-                data = charts.render_png(m.Chart.model_validate(item["chart"]),
-                                         m.Table.model_validate(item["table"]))
+                data = _chart_png(json.dumps(item["chart"], sort_keys=True, default=str),
+                                  json.dumps(item["table"], sort_keys=True, default=str))
                 size = {"width": CHART_WIDTH}
             else:
                 data = pictures[item["file"]]

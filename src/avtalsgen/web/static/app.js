@@ -3,6 +3,8 @@
 document.addEventListener("DOMContentLoaded", () => {
   let dirty = false;
   document.querySelectorAll("form.editor").forEach((form) => {
+    // A form the server sent back after "Lägg till" and the like holds unsaved changes.
+    if (form.dataset.unsaved === "true") { dirty = true; }
     form.addEventListener("input", () => { dirty = true; });
     form.addEventListener("submit", () => { dirty = false; });
   });

@@ -135,7 +135,7 @@ def _form_page(request: Request, template: str, *, kind: str, value: Any, prefix
     file_name = context["file_name"]
     _bundle, problems, warnings = validate(folder)
     fields = forms.render(kind, value, prefix, by_field(problems, file_name), exclude=exclude)
-    return page(request, template, fields=fields, version=version, unsaved=unsaved,
+    return page(request, template, fields=fields, file_version=version, unsaved=unsaved,
                 problems=by_field(problems, file_name), other_problems=others(problems,
                                                                              file_name),
                 warnings=warnings, saved=request.query_params.get("sparat"), **context)

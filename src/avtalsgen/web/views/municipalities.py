@@ -63,7 +63,8 @@ async def create(request: Request) -> Response:
         slugs = all_targets(root) if root.is_dir() else []
         return page(request, "index.html", status=400,
                     municipalities=[summary(root / s) for s in slugs],
-                    slug_pattern=SLUG_PATTERN, create_error=str(e), slug=slug, name=name)
+                    slug_pattern=SLUG_PATTERN, create_error=str(e).replace(f"{root}/", ""),
+                    slug=slug, name=name)
     store.commit(folder, [folder], author=author(request),
                  message=f"Ny kommun {name or slug} skapad från exemplet")
     return redirect(url("k", folder.name))
