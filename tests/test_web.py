@@ -314,3 +314,18 @@ def test_csrf_cookie_is_http_only_and_strict(client: TestClient) -> None:
     response = client.get("/")
     cookie = response.headers["set-cookie"]
     assert CSRF_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+
+
+def test_page_images_through_libreoffice(client: TestClient) -> None:
+    from conftest import soffice
+
+    soffice()
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm is not installed")
+    response = client.get("/k/lulea/dok/verksamhetsplan/sidor")
+    assert response.status_code == 200
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="Sida (\d+)', response.text)
+    assert len(images) >= 5
+    import base64
+
+    assert base64.b64decode(images[0][0]).startswith(b"\x89PNG")

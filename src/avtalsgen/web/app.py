@@ -58,6 +58,7 @@ def create_app(root: Path) -> Starlette:
         Route("/k/{slug}/dok/{doc}/disposition", documents.outline, methods=["POST"]),
         Route("/k/{slug}/dok/{doc}/forhandsvisning", documents.preview, methods=["GET"]),
         Route("/k/{slug}/dok/{doc}/ladda-ner.{fmt}", documents.download, methods=["GET"]),
+        Route("/k/{slug}/dok/{doc}/sidor", documents.pages, methods=["GET"]),
         Route("/k/{slug}/slutlig", review.mark_final, methods=["POST"]),
         Route("/k/{slug}/historik", review.history, methods=["GET"]),
         Route("/k/{slug}/andringar", review.changes, methods=["GET"]),

@@ -311,6 +311,42 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
+def _pdf(data: bytes, doc: str, tmp: Path) -> Path:
+    from ...pdf import convert
+
+    source = tmp / f"{doc}.docx"
+    source.write_bytes(data)
+    try:
+        convert([(source, source.with_suffix(".pdf"))])
+    except AvtalsgenError as e:
+        raise HTTPException(503, str(e)) from None
+    return source.with_suffix(".pdf")
+
+
+MAX_PAGE_IMAGES = 40
+
+
+async def pages(request: Request) -> Response:
+    """The document as LibreOffice prints it, page by page (needs LibreOffice and
+    pdftoppm; slower than the HTML preview)."""
+    import base64
+    import shutil
+    import subprocess
+
+    folder, doc, _path = _document_path(request)
+    if not shutil.which("pdftoppm"):
+        raise HTTPException(503, "Sidbilder behöver LibreOffice och poppler-utils.")
+    data = _render(folder, doc)
+    images = []
+    with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
+        pdf = _pdf(data, doc, Path(tmp))
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-l", str(MAX_PAGE_IMAGES), str(pdf),
+                        str(Path(tmp) / "sida")], check=True, timeout=120)
+        for png in sorted(Path(tmp).glob("sida-*.png")):
+            images.append(base64.b64encode(png.read_bytes()).decode("ascii"))
+    return page(request, "pages.html", slug=folder.name, doc=doc, images=images)
+
+
 async def download(request: Request) -> Response:
     folder, doc, _path = _document_path(request)
     fmt = request.path_params["fmt"]
@@ -319,16 +355,8 @@ async def download(request: Request) -> Response:
     data = _render(folder, doc)
     name = f"{folder.name}-{doc}.{fmt}"
     if fmt == "pdf":
-        from ...pdf import convert
-
         with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
-            source = Path(tmp) / f"{doc}.docx"
-            source.write_bytes(data)
-            try:
-                convert([(source, source.with_suffix(".pdf"))])
-            except AvtalsgenError as e:
-                raise HTTPException(503, str(e)) from None
-            data = source.with_suffix(".pdf").read_bytes()
+            data = _pdf(data, doc, Path(tmp)).read_bytes()
     media = DOCX if fmt == "docx" else "application/pdf"
     return Response(data, media_type=media,
                     headers={"content-disposition": f'attachment; filename="{name}"'})
