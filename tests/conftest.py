@@ -164,3 +164,19 @@ def visible_paragraphs(path: Path) -> list[tuple[str, str]]:
             text = label + suffix + text
         out.append((p.style.name, text))
     return out
+
+
+def small_png() -> bytes:
+    """A small real PNG (a logo or a picture in a test config)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(0.5, 0.5), dpi=40)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()

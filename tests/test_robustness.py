@@ -31,7 +31,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import MUNICIPALITIES, REPO
+from conftest import MUNICIPALITIES, REPO, small_png
 from docx import Document
 from test_bad_configs import CASES, _break
 
@@ -94,19 +94,6 @@ def render_and_validate_fail(cli, folder: Path) -> str:
     assert not Path("out").exists(), rendered
     validated = assert_clean_failure(cli("validate", str(folder)), out=None)
     return rendered + "\n" + validated
-
-
-def _png() -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=(0.5, 0.5), dpi=40)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
 
 
 # --- B. bounded YAML ---------------------------------------------------------------
@@ -352,10 +339,10 @@ SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10"
 
 @pytest.mark.parametrize("make", [
     pytest.param(lambda: bytes(range(256)) * 8, id="corrupt"),
-    pytest.param(lambda: _png()[:40], id="truncated-png"),
+    pytest.param(lambda: small_png()[:40], id="truncated-png"),
     pytest.param(lambda: b"", id="empty"),
     pytest.param(lambda: SVG, id="svg"),
-    pytest.param(lambda: _png() + b"\0" * 12_000_000, id="12-MB"),
+    pytest.param(lambda: small_png() + b"\0" * 12_000_000, id="12-MB"),
 ])
 def test_unusable_logo_is_refused(make, cli, tmp_path: Path) -> None:
     folder = provby(tmp_path)
@@ -370,7 +357,7 @@ def test_unusable_logo_is_refused(make, cli, tmp_path: Path) -> None:
 
 def test_real_logo_still_works(cli, tmp_path: Path) -> None:
     folder = provby(tmp_path)
-    (folder / "logo.png").write_bytes(_png())
+    (folder / "logo.png").write_bytes(small_png())
     muni = folder / "municipality.yaml"
     muni.write_text(muni.read_text(encoding="utf-8") + "logo: logo.png\n", encoding="utf-8")
     assert cli("validate", str(folder)).exit_code == 0

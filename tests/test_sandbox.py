@@ -12,7 +12,6 @@ and by `validate` before it is used, with the template named.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import shutil
 import zipfile
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import jinja2
 import pytest
-from conftest import MUNICIPALITIES, REPO
+from conftest import MUNICIPALITIES, REPO, small_png
 from docx import Document
 from jinja2.exceptions import SecurityError
 
@@ -33,26 +32,12 @@ PLAIN_MODULES = ("builtins", "datetime", "markupsafe", "collections")
 
 # --- helpers -----------------------------------------------------------------------
 
-def _png() -> bytes:
-    """A small real PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=(0.5, 0.5), dpi=40)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
-
-
 def pictured(tmp_path: Path) -> Path:
     """The corpus base municipality with a logo, and a table and a pie chart in its
     agreement (the document type the override templates below replace)."""
     folder = tmp_path / "provby"
     shutil.copytree(BASE, folder)
-    (folder / "logo.png").write_bytes(_png())
+    (folder / "logo.png").write_bytes(small_png())
     muni = folder / "municipality.yaml"
     muni.write_text(muni.read_text(encoding="utf-8") + "logo: logo.png\n", encoding="utf-8")
     avtal = folder / "avtal.yaml"

@@ -57,57 +57,7 @@ def labels(path: Path) -> list[str]:
 
 
 def headings(path: Path) -> list[str]:
-    return [t for s, t in word_numbered(path) if s.startswith("Heading")]
-
-
-def word_numbered(path: Path) -> list[tuple[str, str]]:
-    """Like conftest.visible_paragraphs, but counting as Word does: from each level's
-    w:start, or the instance's w:startOverride (visible_paragraphs always starts at 1)."""
-    doc = Document(str(path))
-    root = doc.part.numbering_part.element
-    abstract = {a.get(f"{W}abstractNumId"): a for a in root.iter(f"{W}abstractNum")}
-    levels: dict[str, dict[int, tuple[str, str, int]]] = {}
-    for num in root.iter(f"{W}num"):
-        defs = {}
-        for lvl in abstract[num.find(f"{W}abstractNumId").get(f"{W}val")].iter(f"{W}lvl"):
-            start = lvl.find(f"{W}start")
-            suff = lvl.find(f"{W}suff")
-            defs[int(lvl.get(f"{W}ilvl"))] = (
-                lvl.find(f"{W}lvlText").get(f"{W}val"),
-                {"space": " ", "nothing": ""}.get(
-                    suff.get(f"{W}val") if suff is not None else "tab", "\t"),
-                int(start.get(f"{W}val")) if start is not None else 0)
-        for override in num.iter(f"{W}lvlOverride"):
-            start = override.find(f"{W}startOverride")
-            if start is not None:
-                ilvl = int(override.get(f"{W}ilvl"))
-                text, suffix, _ = defs[ilvl]
-                defs[ilvl] = (text, suffix, int(start.get(f"{W}val")))
-        levels[num.get(f"{W}numId")] = defs
-    counters: dict[str, list[int | None]] = {}
-    out = []
-    for p in doc.paragraphs:
-        num_pr = p._p.find(f"{W}pPr/{W}numPr")
-        text = p.text
-        if num_pr is not None:
-            num_id = num_pr.find(f"{W}numId").get(f"{W}val")
-            level = int(num_pr.find(f"{W}ilvl").get(f"{W}val"))
-            defs = levels[num_id]
-            count = counters.setdefault(num_id, [None] * 9)
-            for above in range(level):
-                if count[above] is None:
-                    count[above] = defs[above][2]
-            previous = count[level]
-            count[level] = defs[level][2] if previous is None else previous + 1
-            for deeper in range(level + 1, 9):
-                count[deeper] = None
-            pattern, suffix, _ = defs[level]
-            label = pattern
-            for k in range(9):
-                label = label.replace(f"%{k + 1}", str(count[k]))
-            text = label + suffix + text
-        out.append((p.style.name, text))
-    return out
+    return [t for s, t in visible_paragraphs(path) if s.startswith("Heading")]
 
 
 def numbering_of(path: Path, heading_text: str) -> tuple[int, int, Any]:
