@@ -1,0 +1,180 @@
+"""Read and save a municipality's YAML files for an editor, without losing anything.
+
+The editor (a web form) works on plain data; the files are written by people, with
+comments, blank lines, quoting and folded paragraphs that must survive a save. So:
+
+- files are parsed in ruamel.yaml's round-trip mode and `merge()` applies the
+  editor's plain data to that tree, touching only what changed (comments follow
+  the lines they stand next to when items are added or removed);
+- ruamel reads YAML 1.2, avtalsgen (PyYAML) reads YAML 1.1: a plain scalar the two
+  read differently (`yes`, `1:20`, `0o17`) keeps its text but `plain()` gives
+  PyYAML's value, and new strings that PyYAML would not read as text are quoted;
+- `save()` re-applies ruamel's output line by line onto the original text where
+  ruamel would reformat (indentation, `---`, CRLF, a BOM), then checks that the
+  text reads back (with PyYAML) as exactly the data, before anything is written;
+- saves are atomic (`output.write_atomic`), refused when the file changed since it
+  was loaded (optimistic locking on the sha256 of its bytes: the refused text is
+  kept aside, never dropped), serialised by a lock (per repository, else per
+  folder), and committed to git when the folder is in a repository;
+- `history()`, `file_at()` and `folder_at()` read old versions back from git, with
+  every revision resolved to a commit id before git sees it as an argument.
+
+This module is the API (read, save, update, commit); the work is done by
+`yamlfile` (round-trip parsing and dumping, YAML 1.1 values, `plain`), `merge`
+(with `comments` and `strings`: the edit applied to the tree), `reading` (bytes to
+a tree), `writing` (a tree to the text to write), `lock` and `git`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .. import output
+from ..errors import ConfigError
+from .errors import VERSION_NONE, Conflict, StoreError
+from .git import (
+    EMAIL_DOMAIN,
+    FALLBACK_NAME,
+    Commit,
+    _commit,
+    _repo,
+    _slug,
+    commit,
+    file_at,
+    folder_at,
+    git_root,
+    history,
+)
+from .lock import GIT_LOCK, LOCK, _locked
+from .merge import merge
+from .reading import MAX_FILE_BYTES, _decode, _load, _read_bytes
+from .writing import _encode, _render, dump
+from .yamlfile import DEFAULT_STYLE, _dump, plain
+from .yamlfile import _same as _same  # tests compare data strictly
+
+__all__ = [
+    "CONFLICTS", "DEFAULT_STYLE", "EMAIL_DOMAIN", "FALLBACK_NAME", "GIT_LOCK", "LOCK",
+    "MAX_FILE_BYTES", "VERSION_NONE", "Commit", "Conflict", "Loaded", "StoreError", "commit",
+    "dump", "file_at", "folder_at", "git_root", "history", "keep_conflict", "merge", "plain",
+    "read", "save", "update", "version_of",
+]
+
+CONFLICTS = ".avtalsgen-conflicts"
+
+
+@dataclass
+class Loaded:
+    """A file as read for editing: its round-trip data, version and text."""
+
+    path: Path
+    data: Any  # ruamel CommentedMap/CommentedSeq (round-trip), or None for an empty file
+    version: str  # sha256 hex of the file's bytes (VERSION_NONE if missing)
+    text: str
+
+
+# ---------------------------------------------------------------------------------------
+# reading
+
+
+def version_of(path: Path) -> str:
+    """sha256 hex of the file's bytes; VERSION_NONE if it does not exist."""
+    data = _read_bytes(Path(path))
+    return VERSION_NONE if data is None else output.sha256(data)
+
+
+def read(path: Path) -> Loaded:
+    """Load a YAML file for editing; a missing file loads as empty with VERSION_NONE."""
+    path = Path(path)
+    data = _read_bytes(path)
+    if data is None:
+        return Loaded(path, None, VERSION_NONE, "")
+    text = _decode(data, path)
+    return Loaded(path, _load(text, path), output.sha256(data), text)
+
+
+# ---------------------------------------------------------------------------------------
+# writing: render, check, lock, write, commit
+
+
+def save(path: Path, data: Any, expected: str, *, author: str, message: str) -> str:
+    """Write data to path if the file is still at version expected (VERSION_NONE for a
+    new file), atomically, and commit it when the folder is in a git repository.
+    Returns the new version; raises Conflict (with the text kept aside) otherwise.
+    data may be ruamel data from read() or plain data (merged into the current file)."""
+    path = Path(path)
+    if path.is_symlink():
+        raise StoreError(f"{path}: is a symbolic link; edit the file it points to")
+    folder = path.parent
+    repo = _repo(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lockfile = repo[1] / GIT_LOCK if repo else folder / LOCK
+    with _locked(lockfile):
+        raw = _read_bytes(path)
+        current = VERSION_NONE if raw is None else output.sha256(raw)
+        if current != expected:
+            kept = None
+            with contextlib.suppress(OSError):  # a full disk must not hide the conflict
+                kept = keep_conflict(path, _dump(_tree(data, None, path), DEFAULT_STYLE),
+                                     author)
+            raise Conflict(path, expected, current, kept)
+        current_text = None
+        with contextlib.suppress(ConfigError):  # a broken file is simply replaced
+            current_text = None if raw is None else _decode(raw, path)
+        tree = _tree(data, current_text, path)
+        new = _encode(_render(tree, current_text, path), raw)
+        if new == raw:
+            return current  # nothing changed: nothing to write or commit
+        output.write_atomic(path, new)
+        if repo:
+            _commit(repo[0], path, author, message)
+        return output.sha256(new)
+
+
+def _tree(data: Any, current_text: str | None, path: Path) -> Any:
+    """data as a ruamel tree: plain data is merged into the current file's tree."""
+    if isinstance(data, (CommentedMap, CommentedSeq)) or data is None:
+        return data
+    base = None
+    with contextlib.suppress(ConfigError):
+        base = _load(current_text, path) if current_text else None
+    return merge(base, data)
+
+
+def update(path: Path, change: Callable[[Any], Any], expected: str, *, author: str,
+           message: str) -> str:
+    """read -> change(data) (mutates it, or returns a new root: ruamel or plain data,
+    merged so comments stay) -> save."""
+    loaded = read(path)
+    result = change(loaded.data)
+    data = loaded.data
+    if result is not None and result is not loaded.data:
+        data = result if isinstance(result, (CommentedMap, CommentedSeq)) else \
+            merge(loaded.data, result)
+    return save(path, data, expected, author=author, message=message)
+
+
+def keep_conflict(path: Path, text: str, author: str) -> Path:
+    """Store a refused save as <folder>/.avtalsgen-conflicts/<stem>-<UTC time>-<author>.yaml
+    (never overwriting another), atomically; returns its path."""
+    path = Path(path)
+    folder = path.parent / CONFLICTS
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():  # kept copies are not part of the municipality's history
+        output.write_atomic(ignore, b"*\n")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    stem = f"{path.stem}-{stamp}-{_slug(author) or 'unknown'}"
+    kept = folder / f"{stem}.yaml"
+    number = 1
+    while kept.exists():
+        number += 1
+        kept = folder / f"{stem}-{number}.yaml"
+    output.write_atomic(kept, text.encode("utf-8"))
+    return kept
