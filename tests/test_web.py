@@ -329,3 +329,54 @@ def test_page_images_through_libreoffice(client: TestClient) -> None:
     import base64
 
     assert base64.b64decode(images[0][0]).startswith(b"\x89PNG")
+
+
+def test_upload_a_word_document_as_a_new_document(client: TestClient, root: Path) -> None:
+    word = client.get("/k/lulea/dok/verksamhetsplan/ladda-ner.docx").content
+    response = client.post("/k/strangnas/importera",
+                           data={"csrf_token": token(client)},
+                           files={"fil": ("verksamhetsplan.docx", word, "application/vnd."
+                                          "openxmlformats-officedocument.wordprocessingml."
+                                          "document")})
+    assert response.status_code == 200, response.text[:1000]
+    assert "är inläst" in response.text
+    new = re.search(r'href="/k/strangnas/dok/([a-z0-9_-]+)"', response.text).group(1)
+    page = client.get(f"/k/strangnas/dok/{new}")
+    assert page.status_code == 200 and "Verksamhetsplan 2020-2021" in page.text
+    assert "inläst" in git(root, "log", "-1", "--format=%s")
+    preview = client.get(f"/k/strangnas/dok/{new}/forhandsvisning").text
+    assert "Samverkan - Organisation" in preview
+
+
+def test_upload_a_spreadsheet_and_a_word_file_for_a_new_municipality(
+        client: TestClient, root: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Anmälda brott"
+    for row in (["Brott", "2023", "2024"], ["Stöld", 120, 98], ["Skadegörelse", 40, 51]):
+        sheet.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    response = client.post("/k/lulea/importera", data={"csrf_token": token(client)},
+                           files={"fil": ("brott.xlsx", buf.getvalue(), "application/octet-"
+                                          "stream")})
+    assert response.status_code == 200, response.text[:1000]
+    import yaml
+
+    tables = yaml.safe_load((root / "lulea" / "statistics.yaml").read_text("utf-8"))["tables"]
+    assert any(t.get("rows") == [["Stöld", 120, 98], ["Skadegörelse", 40, 51]]
+               for t in tables.values())
+    word = client.get("/k/strangnas/dok/samverkansoverenskommelse/ladda-ner.docx").content
+    created = client.post("/importera", data={"csrf_token": token(client), "slug": "ny_ort",
+                                              "name": "Nyort"},
+                          files={"fil": ("avtal.docx", word, "application/octet-stream")})
+    assert created.status_code == 200, created.text[:1000]
+    assert client.get("/k/ny_ort").status_code == 200
+    refused = client.post("/k/lulea/importera", data={"csrf_token": token(client)},
+                          files={"fil": ("x.exe", b"MZ", "application/octet-stream")})
+    assert refused.status_code == 400
+    no_token = client.post("/k/lulea/importera",
+                           files={"fil": ("brott.xlsx", buf.getvalue(), "x/y")})
+    assert no_token.status_code == 403

@@ -220,6 +220,99 @@ def check(templates: tuple[Path, ...]) -> None:
     click.echo(f"ok {len(paths)} templates")
 
 
+@main.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The municipality folder to create, or to add to.")
+@click.option("--doc", default=None, metavar="NAME",
+              help="Name of the new document (default: from the title).")
+@click.option("--type", "doc_type", default=None,
+              type=click.Choice(["agreement", "action_plan", "situation_report",
+                                 "citizen_promises", "appendices"]),
+              help="Document type (default: guessed from the title).")
+@click.option("--name", "municipality_name", default=None,
+              help="The municipality's name when the document does not say it.")
+def import_(source: Path, into: Path, doc: str | None, doc_type: str | None,
+            municipality_name: str | None) -> None:
+    """Bring in a Word document (.docx) or a spreadsheet (.xlsx, .csv) as config.
+
+    \b
+    From a .docx it recognises:
+      - headings by style (Title, Heading 1-n) or by direct formatting: short bold
+        or larger paragraphs, their level from size and typed numbers ("1.", "6.1");
+      - lists by style or typed ("-", "•", "1.", "1)"); Word list numbering;
+      - labels and labelled fields ("Mål:", "Ansvarig:", "Tidplan:", "Uppföljning:" …);
+      - tables: numbers become statistics tables ("1 046", "10,6 %"; a Totalt/Summa
+        row becomes a checked total), Brå's Orsak | Åtgärd | … table becomes a
+        measures table, other tables text tables;
+      - footnotes, pictures (saved in the folder, with alt text and caption), the
+        parties, period and signatories when stated, clause-library texts.
+    What it cannot place is kept as text with a comment in the YAML, and listed.
+    From a spreadsheet: one statistics table per sheet (first row = columns).
+    """
+    from .errors import AvtalsgenError
+
+    try:
+        if source.suffix.lower() == ".docx":
+            from .importing.word import import_docx
+
+            report = import_docx(source, into, doc=doc, doc_type=doc_type,
+                                 municipality_name=municipality_name)
+        elif source.suffix.lower() in (".xlsx", ".csv"):
+            from .importing.sheets import import_workbook
+
+            report = import_workbook(source, into)
+        else:
+            raise click.BadParameter("a .docx, .xlsx or .csv file", param_hint="SOURCE")
+    except AvtalsgenError as e:
+        _fail(e)
+    click.echo(report.summary())
+
+
+@main.group()
+def measures() -> None:
+    """Brå's measures table to and from Excel, for follow-up meetings."""
+
+
+@measures.command("export")
+@click.argument("target")
+@click.option("--doc", required=True, metavar="NAME", help="The document with the measures.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The .xlsx to write.")
+@ROOT_OPTION
+def measures_export(target: str, doc: str, output: Path, root: Path) -> None:
+    """One row per measure; status as a list to pick from; headers protected."""
+    from .errors import AvtalsgenError
+    from .importing.measures import export_measures
+    from .validate import find_folder
+
+    try:
+        written = export_measures(find_folder(target, root), doc, output)
+    except AvtalsgenError as e:
+        _fail(e)
+    click.echo(f"wrote {written}")
+
+
+@measures.command("import")
+@click.argument("target")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--doc", required=True, metavar="NAME", help="The document with the measures.")
+@click.option("--author", default="avtalsgen", show_default=True,
+              help="Name for the git commit.")
+@ROOT_OPTION
+def measures_import(target: str, source: Path, doc: str, author: str, root: Path) -> None:
+    """Update each measure's status and follow-up from the sheet; nothing else."""
+    from .errors import AvtalsgenError
+    from .importing.measures import import_measures
+    from .validate import find_folder
+
+    try:
+        report = import_measures(find_folder(target, root), doc, source, author=author)
+    except AvtalsgenError as e:
+        _fail(e)
+    click.echo(report.summary())
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but 127.0.0.1 exposes the editor to "

@@ -18,9 +18,11 @@ from pydantic import (
     Field,
     PrivateAttr,
     Tag,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 # The version of the config vocabulary (JSON Schema "version"); CHANGELOG.md says what
 # changed. A config written for an earlier version keeps validating.
@@ -163,12 +165,68 @@ class Total(Model):
         default=None)
 
 
+# A cell range as spreadsheets write it: "A1:F12" (columns A-XFD, rows from 1).
+RANGE_PATTERN = r"^\$?[A-Za-z]{1,3}\$?[1-9][0-9]{0,6}:\$?[A-Za-z]{1,3}\$?[1-9][0-9]{0,6}$"
+
+
+class TableSource(Model):
+    """Kalkylark (.xlsx) eller CSV-fil i kommunens mapp som tabellen läses ur vid varje
+    körning: områdets första rad är kolumnrubrikerna, resten raderna."""
+
+    file: Name = d("Filen i kommunens mapp, t.ex. 'brott.xlsx' eller 'brott.csv'.")
+    sheet: Name | None = d("Bladets namn i en .xlsx-fil, t.ex. 'Anmälda brott'; standard är "
+                           "första bladet.", default=None)
+    range: str | None = d("Cellområde, t.ex. 'A1:F12'; standard är det använda området "
+                          "(alla ifyllda celler).", default=None)
+
+    @field_validator("range")
+    @classmethod
+    def _cell_range(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(RANGE_PATTERN, value):
+            raise ValueError(f"{value!r} is not a cell range like 'A1:F12'")
+        return value
+
+
+def _field_errors(title: str, errors: list[InitErrorDetails]) -> None:
+    """Raise errors located at their fields, not at the model, so that they name the
+    field and its line like pydantic's own."""
+    raise ValidationError.from_exception_data(title, errors)
+
+
+def _missing(name: str) -> InitErrorDetails:
+    return InitErrorDetails(type="missing", loc=(name,), input={})
+
+
+def _too_short(name: str) -> InitErrorDetails:
+    # The error pydantic gives for min_length=1, word for word.
+    return InitErrorDetails(type="too_short", loc=(name,), input=[], ctx={
+        "field_type": "List", "min_length": 1, "actual_length": 0})
+
+
+def _typed_table_schema(schema: dict[str, Any]) -> None:
+    """The JSON Schema of a typed table, as before `from` existed (columns and rows
+    required, at least one column): the editor's forms build and read tables by it. The
+    model itself also accepts a table with only `from` (see Table._source)."""
+    schema["required"] = ["columns", "rows", *(r for r in schema.get("required", ())
+                                                if r not in ("columns", "rows"))]
+    schema["properties"]["columns"]["minItems"] = 1
+
+
 class Table(Model):
     """Tabell med statistik eller text; första kolumnen är radernas etikett."""
 
+    # populate_by_name: model_dump() writes from_, which must validate again (charts).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              json_schema_extra=_typed_table_schema)
+
     title: Text | None = d("Rubrik ovanför tabellen.", default=None)
-    columns: list[Cell] = d("Kolumnrubriker, inklusive etikettkolumnen.", min_length=1)
-    rows: list[list[Cell]] = d("Rader: etikett följd av ett värde per kolumn.")
+    from_: TableSource | None = d(
+        "Läs kolumner och rader ur ett kalkylark eller en CSV-fil (i stället för columns "
+        "och rows); filen läses vid varje körning.", default=None, alias="from")
+    columns: list[Cell] = d("Kolumnrubriker, inklusive etikettkolumnen.",
+                            default_factory=list)
+    rows: list[list[Cell]] = d("Rader: etikett följd av ett värde per kolumn.",
+                               default_factory=list)
     total: Total | None = d("Lägg till en summarad räknad ur data.", default=None)
     unit: Literal["number", "percent", "text"] = d(
         "Värdenas enhet: number (antal), percent (procent) eller text.", default="number")
@@ -179,16 +237,37 @@ class Table(Model):
         "Sant när värdena är exempeldata (källan saknar siffror); visas i dokumentet.",
         default=False)
 
+    def _source(self) -> None:
+        """Exactly one of from (a file, read at load time) and columns with rows. With
+        from, an empty list types nothing (the editor's form writes `columns: []`)."""
+        given = self.model_fields_set
+        if self.from_ is not None:
+            typed = [name for name in ("columns", "rows") if getattr(self, name)]
+            if typed:
+                message = f"give either from (a spreadsheet) or {' and '.join(typed)}, not both"
+                _field_errors("Table", [InitErrorDetails(
+                    type=PydanticCustomError("from_and_columns", message), loc=("from",),
+                    input={})])
+            return
+        errors = [_missing(name) if name not in given else _too_short(name)
+                  for name in ("columns", "rows")
+                  if name not in given or (name == "columns" and not self.columns)]
+        if errors:
+            _field_errors("Table", errors)
+
     @model_validator(mode="after")
     def _shape(self) -> Table:
+        self._source()
+        if self.total is not None and self.unit == "text":
+            raise ValueError("a text table cannot have a total")
+        if self.from_ is not None:
+            return self  # the data is checked when the file is read (validate stage)
         width = len(self.columns)
         for i, row in enumerate(self.rows):
             if len(row) != width:
                 raise ValueError(f"row {i + 1} has {len(row)} cells but there are "
                                  f"{width} columns")
         if self.total is not None:
-            if self.unit == "text":
-                raise ValueError("a text table cannot have a total")
             for i, row in enumerate(self.rows):
                 for j, cell in enumerate(row[1:], start=2):
                     if not (cell is None or isinstance(cell, (int, float))):

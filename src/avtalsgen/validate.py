@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import clauses as clause_library
-from . import files
+from . import files, spreadsheets
 from . import model as m
 from .config import MUNICIPALITY_FILE, STATISTICS_FILE, Source, dotted, load_yaml
 from .errors import ConfigError, Problem
@@ -180,9 +180,14 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
 
     statistics: m.Statistics | None = m.Statistics()
     stats_path = folder / STATISTICS_FILE
+    sheets: list[Path] = []
     if stats_path.exists():
         stats_source = load(stats_path, "statistics")
         statistics = _validate(m.Statistics, stats_source, problems) if stats_source else None
+        if statistics is not None and stats_source is not None:
+            # Tables with `from:` are read from their spreadsheets now, on every load.
+            statistics, sheets = spreadsheets.fill_tables(folder, statistics, stats_source,
+                                                          problems)
 
     names: list[str] = []
     if municipality is not None:
@@ -215,7 +220,7 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
     assert municipality is not None and statistics is not None
     return Bundle(folder_slug(folder), folder, municipality, statistics, documents, sources,
                   [folder / MUNICIPALITY_FILE, *([stats_path] if stats_path.exists() else []),
-                   *(folder / f"{n}.yaml" for n in documents)])
+                   *(folder / f"{n}.yaml" for n in documents), *sheets])
 
 
 # --- cross references --------------------------------------------------------------

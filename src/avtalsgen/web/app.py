@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from . import security
-from .views import documents, municipalities, review
+from .views import documents, imports, municipalities, review
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PORT = 8000
@@ -64,6 +64,8 @@ def create_app(root: Path) -> Starlette:
         Route("/k/{slug}/andringar", review.changes, methods=["GET"]),
         Route("/k/{slug}/andringar.docx", review.redline_docx, methods=["GET"]),
         Route("/namn", municipalities.set_name, methods=["POST"]),
+        Route("/importera", imports.new_municipality, methods=["POST"]),
+        Route("/k/{slug}/importera", imports.into_municipality, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error,

@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..model import SLUG_PATTERN
 
 MAX_REQUEST_BYTES = 2_000_000  # a form for one document; configs are at most 5 MB on disk
+MAX_UPLOAD_BYTES = 20_000_000  # a Word document or a spreadsheet to import
+UPLOAD_SUFFIX = "/importera"
 CSRF_COOKIE = "avtalsgen_csrf"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -67,7 +69,8 @@ class Guard:
             return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        limit = MAX_UPLOAD_BYTES if scope["path"].endswith(UPLOAD_SUFFIX) else self.max_bytes
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await _too_large(send)
             return
         received = 0
@@ -77,7 +80,7 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise HTTPException(413, "För stor begäran.")
             return message
 

@@ -40,9 +40,9 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     return response
 
 
-async def checked_form(request: Request) -> FormData:
+async def checked_form(request: Request, max_files: int = 0) -> FormData:
     """The posted form, refused (403) without the token this browser was given."""
-    form = await request.form(max_files=0, max_fields=20_000)
+    form = await request.form(max_files=max_files, max_fields=20_000)
     if not security.tokens_match(request.cookies.get(security.CSRF_COOKIE),
                                  str(form.get(security.CSRF_FIELD) or "")):
         raise HTTPException(403, "Formuläret saknar en giltig säkerhetstoken. Ladda om "

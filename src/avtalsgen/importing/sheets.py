@@ -1,0 +1,218 @@
+"""A workbook (.xlsx) or a CSV file becomes tables in statistics.yaml: one table per sheet.
+
+Each sheet's used range is read (spreadsheets.read_sheets, with its bounds); its first
+row becomes the columns, a last row named Totalt or Summa the table's `total` with the
+source's values kept (and so checked), percentage cells unit percent. The tables are
+merged into statistics.yaml through the store, so comments stay and an existing table
+is never overwritten: a taken id gets a suffix, and the report says so.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .. import model as m
+from .. import spreadsheets as sheets
+from .. import store
+from ..config import STATISTICS_FILE
+from ..errors import ConfigError, Problem
+from .report import ImportReport
+
+MAX_ID = 60  # leaves room for a suffix within the 64 characters of an id
+
+
+def import_workbook(source: Path, into: Path, *, author: str = store.FALLBACK_NAME,
+                    name: str | None = None) -> ImportReport:
+    """Write a table per sheet of source into into/statistics.yaml (created or merged).
+    name: the file's name as its owner knows it (an upload's), for ids and comments."""
+    source, into = Path(source), Path(into)
+    shown = name or source.name
+    if source.suffix.lower() not in sheets.SUFFIXES:
+        raise ConfigError([Problem(source, None, "", "import reads .xlsx and .csv files")])
+    report = ImportReport()
+    path = into / STATISTICS_FILE
+    loaded = store.read(path)
+    data = _plain_statistics(loaded.data, path)
+    tables: dict[str, Any] = data["tables"]
+    added: dict[str, str] = {}  # id -> where it came from, for a comment above it
+    for sheet, grid in _sheets(source):
+        if source.suffix.lower() == ".csv":
+            sheet = Path(shown).stem  # a CSV file is one sheet, named by its file
+        if isinstance(grid, sheets.SheetError):  # names the sheet, or the file read
+            where = f"{shown}: " if source.suffix.lower() == ".csv" else ""
+            report.uncertain.append(f"{where}{grid}; not imported")
+            continue
+        table, notes = table_from_grid(grid)
+        if table is None:
+            report.uncertain.extend(f"sheet {sheet!r}: {note}" for note in notes)
+            continue
+        table_id = _free_id(slug(sheet), tables)
+        if table_id != slug(sheet):
+            notes.append(f"the table {slug(sheet)!r} exists already: imported as {table_id!r}")
+        report.uncertain.extend(f"sheet {sheet!r}: {note}" for note in notes)
+        tables[table_id] = _flow(table)
+        added[table_id] = f"Importerad från {shown}, bladet {sheet} ({grid.range})" + \
+            ("; kontrollera: " + "; ".join(notes) if notes else "")
+        report.count("tables")
+    if added:
+        _save(path, loaded, data, added, author, shown)
+        report.written.append(path)
+    return report
+
+
+def _sheets(source: Path) -> list[tuple[str, Any]]:
+    try:
+        return sheets.read_sheets(source)
+    except sheets.SheetError as e:  # the file as a whole: too large, not a workbook
+        raise ConfigError([Problem(source, None, "", str(e))]) from None
+
+
+def _plain_statistics(tree: Any, path: Path) -> dict[str, Any]:
+    data = store.plain(tree) if tree is not None else {}
+    if not isinstance(data, dict) or not isinstance(data.get("tables", {}), dict | None):
+        raise ConfigError([Problem(path, None, "tables", "statistics.yaml does not hold a "
+                                   "mapping of tables; fix it before importing")])
+    data["tables"] = data.get("tables") or {}
+    return data
+
+
+def _save(path: Path, loaded: store.Loaded, data: dict[str, Any], added: dict[str, str],
+          author: str, shown: str) -> None:
+    tree = store.merge(loaded.data, data)
+    for table_id, note in added.items():
+        tree["tables"].yaml_set_comment_before_after_key(table_id, before=note, indent=2)
+    store.save(path, tree, loaded.version, author=author,
+               message=f"Tabeller importerade från {shown}")
+
+
+# --- one sheet -------------------------------------------------------------------------
+
+def table_from_grid(grid: sheets.Grid) -> tuple[dict[str, Any] | None, list[str]]:
+    """A table (plain data that validates) from a sheet's cells, and notes on what to
+    check; None (with the reason in the notes) when the sheet holds no table."""
+    notes: list[str] = []
+    body = [(i, row) for i, row in enumerate(grid.cells[1:], start=1)
+            if any(c.value is not None or c.formula for c in row)]
+    if not body:
+        return None, [f"{grid.range} has only a heading row; not imported"]
+    columns = [_label(c) for c in grid.cells[0]]
+    values = [[_value(grid, i, j, cell, notes) for j, cell in enumerate(row[1:], start=1)]
+              for i, row in body]
+    labels = [_label(row[0]) for _i, row in body]
+    unit = _unit(values, notes)
+    total = None
+    if unit != "text" and len(body) > 1 and isinstance(labels[-1], str) and \
+            labels[-1].casefold() in sheets.TOTAL_LABELS:
+        total = {"label": labels[-1], "values": [v for v, _p in values[-1]]}
+        labels, values = labels[:-1], values[:-1]
+    table: dict[str, Any] = {"columns": columns,
+                             "rows": [[label, *(v for v, _p in row)]
+                                      for label, row in zip(labels, values, strict=True)]}
+    if total is not None:
+        table["total"] = total
+    if unit != "number":
+        table["unit"] = unit
+    return _checked(table, notes)
+
+
+def _label(cell: sheets.SheetCell) -> m.Cell:
+    """Headings and row labels are text, years too ('2019'), as a typed table has them."""
+    value = sheets.heading(cell)
+    return str(value) if isinstance(value, (int, float)) else value
+
+
+def _value(grid: sheets.Grid, i: int, j: int, cell: sheets.SheetCell,
+           notes: list[str]) -> tuple[m.Cell, bool]:
+    if cell.formula:
+        notes.append(f"{grid.ref(i, j)}: {cell.formula.removeprefix('error ')} has no value; "
+                     "left empty")
+        return None, False
+    return sheets.figure(cell, grid.decimal)
+
+
+def _unit(values: list[list[tuple[m.Cell, bool]]], notes: list[str]) -> str:
+    """text when no cell holds a number; percent when the numbers are percentages."""
+    numbers = [p for row in values for v, p in row if isinstance(v, (int, float))]
+    if not numbers and any(v is not None for row in values for v, _p in row):
+        return "text"
+    if any(numbers) and not all(numbers):
+        notes.append("some numbers are percentages and some are not; all are read as "
+                     "percent")
+    return "percent" if any(numbers) else "number"
+
+
+def _checked(table: dict[str, Any], notes: list[str]) -> tuple[dict[str, Any] | None, list[str]]:
+    """The table as it validates: a total that disagrees is computed from the data instead
+    (noted); a table that cannot have a total keeps that row as data."""
+    try:
+        m.Table.model_validate(table)
+        return table, notes
+    except ValidationError as e:
+        first = _message(e)
+    total = table.get("total")
+    if total is not None:
+        fallbacks = [
+            ({**table, "total": {"label": total["label"]}},
+             f"the {total['label']} row disagrees with the data ({first}); the total is "
+             "computed from the data instead"),
+            ({**{k: v for k, v in table.items() if k != "total"},
+              "rows": [*table["rows"], [total["label"], *total["values"]]]},
+             f"the {total['label']} row is kept as an ordinary row ({first})"),
+        ]
+        for candidate, note in fallbacks:
+            try:
+                m.Table.model_validate(candidate)
+                return candidate, [*notes, note]
+            except ValidationError:
+                continue
+    return None, [*notes, f"cannot be read as a table: {first}; not imported"]
+
+
+def _message(error: ValidationError) -> str:
+    return str(error.errors()[0]["msg"]).removeprefix("Value error, ")
+
+
+def _flow(table: dict[str, Any]) -> CommentedMap:
+    """The table as YAML a person writes it: a row per line, `columns: [a, b]`."""
+    def flow(items: list[Any]) -> CommentedSeq:
+        seq = CommentedSeq(items)
+        seq.fa.set_flow_style()
+        return seq
+
+    node = CommentedMap()
+    for key, value in table.items():
+        if key == "columns":
+            node[key] = flow(value)
+        elif key == "rows":
+            node[key] = CommentedSeq(flow(row) for row in value)
+        elif key == "total":
+            total = CommentedMap(label=value["label"])
+            if "values" in value:
+                total["values"] = flow(value["values"])
+            node[key] = total
+        else:
+            node[key] = value
+    return node
+
+
+# --- ids -------------------------------------------------------------------------------
+
+def slug(name: str) -> str:
+    """A table id from a sheet name: 'Anmälda brott 2024' -> 'anmalda_brott_2024'."""
+    ascii_ = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_).strip("_")[:MAX_ID].strip("_") or "tabell"
+
+
+def _free_id(wanted: str, taken: dict[str, Any]) -> str:
+    number = 1
+    table_id = wanted
+    while table_id in taken:
+        number += 1
+        table_id = f"{wanted}_{number}"
+    return table_id

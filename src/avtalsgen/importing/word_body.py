@@ -1,0 +1,388 @@
+"""The body of a Word document for import, as a list of units: headings (by style, or
+by direct formatting: short and bold or larger), labels, paragraphs, list items (by
+style, Word numbering or typed "-", "•", "1."), tables with their captions and
+source notes, pictures with their captions, signature blocks and page breaks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .word_read import Docx, Para, Picture, Table
+from .word_signatures import is_signature_start, read_signatures, signature_table
+from .word_tables import Imported, convert
+
+MAX_HEADING = 120
+# A typed bullet: "- ", "– ", "* " need a space after them ("--" is no bullet); "•" not.
+_BULLET = re.compile(r"^(?:[-–*·▪◦‣●○■□➢►]\s+|•\s*)(?=\S)")
+_NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")
+# "1." "6.1" "2.3.1" before a heading; a single number needs its point.
+_HEADING_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}\.?|\d{1,2}\.)[ \t]+(?=\S)")
+_CAPTION = re.compile(r"^(Figur|Bild|Diagram|Linjediagram|Stapeldiagram|Cirkeldiagram|"
+                      r"Tabell)\s+(\d+)\s*[.:]?\s*", re.IGNORECASE)
+_SOURCE = re.compile(r"^Källa:\s*(.+)$", re.DOTALL)
+_SAMPLE = re.compile(r"^EXEMPELDATA: siffrorna är påhittade och kommer inte från källan"
+                     r"(?: \(källa: (?P<source>.+)\))?\. Byt ut dem")
+_PROBLEM = re.compile(r"^\W*problembild\s*:?$", re.IGNORECASE)
+FOOTNOTE_MARK = "{fotnot}"
+QUOTE_STYLES = ("quote", "intense quote")
+# Styles whose own italics or bold are not emphasis the author added.
+PLAIN_STYLES = ("caption", "table note", "adopted", "figure", "title", "subtitle", "cover",
+                "signat", "signing", "toc", "footnote", "header", "footer", "draft")
+
+
+@dataclass
+class Unit:
+    kind: str  # heading, label, para, item, table, image, signatures, page_break
+    text: str = ""
+    data: Any = None  # the block (or item) as config data
+    level: int = 0  # a heading's level; 0 while it is to be inferred
+    number: str | None = None  # the number shown before a heading ("6.1")
+    typed: bool = False  # that number is typed in the text
+    num: tuple[str, int] | None = None  # a heading's Word numbering
+    size: float = 0.0
+    bold: bool = False
+    styled: bool = False  # a heading by its style (Heading N), not by formatting
+    list_key: Any = None  # list items with the same key form one list
+    raw: str = ""  # a typed list item as written, number and all
+    style: str = ""  # the paragraph's style name
+    nested: bool = False
+    toc_entry: bool = False  # a heading that carries its own contents entry (TC field)
+    notes: list[str] = field(default_factory=list)
+
+
+class Body:
+    def __init__(self, doc: Docx, indexes: list[int], picture_name: Any) -> None:
+        self.doc = doc
+        self.units: list[Unit] = []
+        self.indexes = set(indexes)
+        self.picture_name = picture_name  # saves a picture, returns its file name
+        self.content_notes: list[str] = []  # what content() noted, for the unit made next
+        self.captions: dict[int, str] = {}  # caption and note paragraphs already used
+        self.picture_count = 0
+
+    def read(self) -> list[Unit]:
+        body = self.doc.body
+        i = min(self.indexes, default=0)
+        end = max(self.indexes, default=-1) + 1
+        while i < end:
+            el = body[i]
+            if i not in self.indexes:
+                pass
+            elif isinstance(el, Table):
+                self.table(i, el)
+            elif is_signature_start(body, i):
+                found = read_signatures(body, i)
+                if found is not None:
+                    unit, i = found
+                    self.units.append(unit)
+                    continue
+                self.paragraph(i, el)
+            else:
+                self.paragraph(i, el)
+            i += 1
+        return self.units
+
+    # -- paragraphs ----------------------------------------------------------------
+    def paragraph(self, i: int, p: Para) -> None:
+        if i in self.captions:
+            return
+        if p.break_before:
+            self.page_break()
+        self.pictures(i, p, before=True)
+        text = p.text.strip()
+        if text:
+            unit = self.classify(p, text)
+            unit.style = unit.style or p.style
+            if unit.kind in ("heading", "label") and p.footnotes:
+                _notes_into_text(unit, p)
+            unit.notes.extend(self.content_notes)
+            self.content_notes = []
+            self.units.append(unit)
+        self.pictures(i, p, before=False)
+        if p.break_after:
+            self.page_break()
+
+    def page_break(self) -> None:
+        self.units.append(Unit("page_break", data={"page_break": True}))
+
+    def classify(self, p: Para, text: str) -> Unit:
+        style = p.style
+        if p.textbox:
+            return self.para(p, text, note="text from a text box or shape, kept as a "
+                             "paragraph where the box stood")
+        level = _heading_style_level(p)
+        if level:
+            unit = Unit("heading", text, level=level, num=p.num, size=p.size, bold=True,
+                        styled=True, toc_entry=any(f.startswith("TC ") for f in p.fields))
+            return _typed_heading_number(unit)
+        if style == "label":
+            return Unit("label", text)
+        list_kind = self.list_kind(p)
+        if list_kind == "numbered" and p.bold and not style.startswith("list") and \
+                self.looks_like_heading(p, text):
+            return Unit("heading", text, num=p.num, size=p.size, bold=True)
+        if list_kind:
+            return self.item(p, text, list_kind)
+        if style in ("caption", "table note") or style.startswith("toc "):
+            return self.para(p, text)
+        if _is_label(p, text):
+            return Unit("label", text)
+        if p.bold_prefix and not text.endswith(":") and _label_prefix(p.text, p):
+            return self.label_and_text(p)
+        if self.looks_like_heading(p, text):
+            if _PROBLEM.match(text):  # "Problembild" in bold: the field, not a section
+                return Unit("label", text)
+            unit = Unit("heading", text, num=p.num, size=p.size, bold=p.bold)
+            return _typed_heading_number(unit)
+        typed = _BULLET.match(text) or _NUMBERED.match(text)
+        if typed:
+            return self.typed_item(p, text, typed)
+        return self.para(p, text)
+
+    def looks_like_heading(self, p: Para, text: str) -> bool:
+        """Short, no final full stop, and bold or clearly larger than the text; in a
+        document with heading styles, a bold line is emphasis rather than a heading."""
+        if len(text) > MAX_HEADING or text.endswith((".", ":", ";", ",")) or "\n" in text:
+            return False
+        if p.footnotes or p.style in QUOTE_STYLES:
+            return False
+        larger = p.size >= self.doc.body_size + 1.5
+        if self.doc.has_heading_styles:
+            return larger
+        return larger or p.bold
+
+    def list_kind(self, p: Para) -> str | None:
+        style = p.style
+        if style.startswith("list bullet"):
+            return "bullet"
+        if style.startswith(("list number", "list numbered")):
+            return "numbered"
+        if p.num is not None:
+            return "bullet" if self.doc.numbering.is_bullet(*p.num) else "numbered"
+        return None
+
+    def item(self, p: Para, text: str, kind: str) -> Unit:
+        key: Any = (kind, p.num[0]) if kind == "numbered" and p.num else (kind, "style")
+        unit = Unit("item", text, data=self.content(p, text), list_key=key)
+        unit.nested = bool(p.num and p.num[1] > 0) or bool(re.search(r"\d$", p.style))
+        return unit
+
+    def typed_item(self, p: Para, text: str, match: re.Match[str]) -> Unit:
+        stripped = text[match.end():]
+        if match.re is _BULLET:
+            key: Any = ("bullet", "typed")
+        else:
+            key = ("numbered", "typed", int(match.group(1)))
+        offset = p.text.index(text) + match.end()
+        return Unit("item", stripped, data=self.content(p, stripped, offset), list_key=key,
+                    raw=text)
+
+    def label_and_text(self, p: Para) -> Unit:
+        """"Mål: Minska brotten." with "Mål:" in bold: a label and a paragraph."""
+        label = p.text[:p.bold_prefix].strip()
+        rest = p.text[p.bold_prefix:].strip()
+        offset = p.text.index(rest, p.bold_prefix)
+        unit = Unit("label", label)
+        self.units.append(unit)
+        return Unit("para", rest, data=self.content(p, rest, offset))
+
+    def para(self, p: Para, text: str, note: str | None = None) -> Unit:
+        unit = Unit("para", text, data=self.content(p, text))
+        if note:
+            unit.notes.append(note)
+        return unit
+
+    def content(self, p: Para, text: str, offset: int | None = None) -> Any:
+        """A paragraph's text as a block: plain text, or {text, footnote, style}."""
+        start = p.text.index(text) if offset is None else offset
+        notes = [(at - start, note) for at, note in p.footnotes]
+        block: dict[str, Any] = {}
+        if notes:
+            text, first = _with_footnotes(text, notes, self.content_notes)
+            block["footnote"] = first
+        block = {"text": text, **block}
+        if p.style in QUOTE_STYLES:
+            block["style"] = "quote"
+        elif p.style.startswith(PLAIN_STYLES):
+            pass
+        elif p.italic:
+            block["style"] = "emphasis"
+        elif p.bold:
+            block["style"] = "strong"
+        return block if len(block) > 1 else text
+
+    # -- pictures ------------------------------------------------------------------
+    def pictures(self, i: int, p: Para, *, before: bool) -> None:
+        """The pictures at the start of a paragraph (before its text), or the others."""
+        text_at = len(p.text) - len(p.text.lstrip())
+        for at, picture in p.pictures:
+            if (at <= text_at or not p.text.strip()) == before:
+                self.units.append(self.image(i, picture))
+
+    def image(self, i: int, picture: Picture) -> Unit:
+        caption, chart_kind = self.caption_after(i)
+        if picture.chart:
+            text = caption or picture.alt or "diagram"
+            unit = Unit("para", text, data=text)
+            unit.notes.append(f"a Word chart cannot be imported; its caption is kept as text "
+                              f"({text[:50]!r}): draw it from a statistics table instead")
+            return unit
+        name = self.picture_name(picture)
+        if name is None:
+            text = caption or picture.alt
+            unit = Unit("para", text, data=text) if text else Unit("none")
+            unit.notes.append(f"the picture {picture.name} is not PNG or JPEG and could not "
+                              "be converted (EMF/WMF/SVG); put it in by hand")
+            return unit
+        notes = []
+        alt = picture.alt
+        self.picture_count += 1
+        if not caption:
+            caption = alt or f"Bild {self.picture_count}"
+            notes.append(f"the picture {name} has no caption: {caption!r} was used")
+        if not alt:
+            alt = caption
+            notes.append(f"the picture {name} has no alt text: its caption was used")
+        if chart_kind:
+            notes.append(f"the picture {name} was a chart ({chart_kind}); it is kept as a "
+                         "picture: to redraw it, give its figures as a statistics table")
+        image: dict[str, Any] = {"file": name, "caption": caption, "alt": alt}
+        if picture.width_cm:
+            image["width"] = round(min(max(picture.width_cm, 1.0), 16.0), 1)
+        return Unit("image", caption, data={"image": image}, notes=notes)
+
+    def caption_after(self, i: int) -> tuple[str | None, str | None]:
+        """A caption paragraph right after a picture: its text without "Figur 3."."""
+        body = self.doc.body
+        j = i + 1
+        if j < len(body) and isinstance(body[j], Para) and j in self.indexes and \
+                j not in self.captions:
+            p = body[j]
+            assert isinstance(p, Para)
+            match = _CAPTION.match(p.text.strip())
+            if match and match.group(1).lower() == "tabell":
+                return None, None  # the caption of a table that follows
+            if p.style == "caption" or (match and len(p.text) < 300):
+                text = p.text.strip()[match.end():] if match else p.text.strip()
+                if text:
+                    self.captions[j] = text
+                    kind = match.group(1) if match and "diagram" in match.group(1).lower() \
+                        else None
+                    return text, kind
+        return None, None
+
+    # -- tables --------------------------------------------------------------------
+    def table(self, i: int, table: Table) -> None:
+        signatures = signature_table(table)
+        if signatures is not None:
+            self.units.append(Unit("signatures", data=signatures))
+            return
+        title, caption = self.table_captions()
+        imported = convert(table, title)
+        if imported is None:
+            return
+        self.source_note(i, imported)
+        unit = Unit("table", data=imported, notes=list(imported.notes))
+        if caption:
+            unit.text = caption
+        self.units.append(unit)
+
+    def table_captions(self) -> tuple[str | None, str | None]:
+        """(title, numbered caption) from the caption paragraphs just before a table."""
+        title = caption = None
+        while self.units and self.units[-1].kind == "para" and (isinstance(
+                self.units[-1].data, str) or "footnote" not in self.units[-1].data):
+            last = self.units[-1]
+            match = _CAPTION.match(last.text)
+            if match and match.group(1).lower() == "tabell" and caption is None \
+                    and title is None:
+                caption = last.text[match.end():].strip() or None
+            elif last.style == "caption" and title is None:
+                title = last.text
+            else:
+                break
+            self.units.pop()
+        return title, caption
+
+    def source_note(self, i: int, imported: Imported) -> None:
+        """"Källa: …" (or avtalsgen's sample-data note) right after a table."""
+        body = self.doc.body
+        j = i + 1
+        while j < len(body) and isinstance(body[j], Para) and not body[j].text.strip() \
+                and not body[j].pictures:
+            j += 1
+        if j >= len(body) or not isinstance(body[j], Para) or imported.kind == "measures":
+            return
+        text = body[j].text.strip()
+        source, sample = _SOURCE.match(text), _SAMPLE.match(text)
+        if source and "\n" not in text:
+            imported.data["source"] = source.group(1).strip()
+        elif sample:
+            if sample.group("source"):
+                imported.data["source"] = sample.group("source")
+            imported.data["sample_data"] = True
+        else:
+            return
+        self.captions[j] = text
+
+
+def _heading_style_level(p: Para) -> int:
+    match = re.fullmatch(r"heading (\d)", p.style)
+    if match:
+        return int(match.group(1))
+    if p.style in ("title", "cover title"):
+        return 1
+    if p.outline is not None and p.outline < 9 and p.style not in ("normal",):
+        return p.outline + 1
+    return 0
+
+
+def _typed_heading_number(unit: Unit) -> Unit:
+    match = _HEADING_NUMBER.match(unit.text)
+    if match and unit.num is None:
+        unit.number = match.group(1)
+        unit.typed = True
+    return unit
+
+
+KNOWN_LABELS = re.compile(r"^\W*(mål|delmål|åtaganden?|ansvarig|ansvar|ansvariga|tidplan|"
+                          r"tidsplan|metod|metoder|tillvägagångssätt|bakgrund|uppföljning|"
+                          r"problembild)\s*:", re.IGNORECASE)
+
+
+def _is_label(p: Para, text: str) -> bool:
+    return p.bold and text.endswith(":") and len(text) <= MAX_HEADING and "\n" not in text
+
+
+def _label_prefix(text: str, p: Para) -> bool:
+    prefix = text[:p.bold_prefix].strip()
+    return prefix.endswith(":") and bool(KNOWN_LABELS.match(prefix)) and \
+        bool(text[p.bold_prefix:].strip())
+
+
+def _notes_into_text(unit: Unit, p: Para) -> None:
+    """A heading or label holds no footnote: its notes go into its text."""
+    unit.text += "".join(f" (fotnot: {note})" for _at, note in p.footnotes)
+    unit.notes.append(f"the {unit.kind} {unit.text[:40]!r} had a footnote; it is now in its "
+                      "text as '(fotnot: …)'")
+
+
+def _with_footnotes(text: str, notes: list[tuple[int, str]],
+                    report: list[str]) -> tuple[str, str]:
+    """The first footnote stays a footnote (its place marked {fotnot} unless at the end);
+    any further ones go into the text as "(fotnot: …)" where they stood."""
+    end = len(text.rstrip())
+    marks = []
+    for n, (at, note) in enumerate(notes):
+        at = max(0, min(at, len(text)))
+        if n == 0:
+            marks.append((at, n, FOOTNOTE_MARK if at < end else ""))
+        else:
+            marks.append((at, n, f" (fotnot: {note})"))
+            report.append(f"a paragraph has more than one footnote: {note[:50]!r} is now in "
+                          "its text as '(fotnot: …)'")
+    for at, _n, mark in sorted(marks, reverse=True):
+        text = text[:at] + mark + text[at:]
+    return text, notes[0][1]

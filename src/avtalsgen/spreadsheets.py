@@ -1,0 +1,628 @@
+"""Spreadsheets a municipality keeps its figures in (.xlsx, .csv), read as a grid of named
+cells (C7), with bounds: for tables with `from:` (validate stage) and for imports.
+
+A workbook is vetted as a package first (size unpacked, no DTDs), then read by openpyxl
+in read-only mode with the values Excel last computed (data_only); a second pass sees
+the formulas, so a formula without a computed value is named instead of read as empty.
+A CSV file's delimiter (, ; tab) and decimal separator are detected; text such as
+"1 046" or "10,6" reads as a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import model as m
+from .config import Source, dotted
+from .errors import Problem
+from .files import _regular_size
+from .formatting import procent
+
+MAX_SHEET_BYTES = 10_000_000  # a spreadsheet file on disk
+MAX_UNPACKED_BYTES = 100_000_000  # all parts of a workbook, uncompressed
+MAX_PARTS = 10_000
+MAX_CELLS = 10_000  # cells in the range a table is read from
+MAX_SCANNED = 1_000_000  # cells (empty, formatted ones too) looked at to find a used range
+MAX_CELL_PROBLEMS = 20  # per table; the rest are counted
+SUFFIXES = (".xlsx", ".csv")
+# Written in a figures cell for "no value": printed as a dash, like an empty cell.
+MISSING = frozenset({"", "-", "–", "—", "..", "."})
+TOTAL_LABELS = frozenset({"totalt", "summa", "total", "summa totalt"})
+_SPACES = "\u0020\u00a0\u202f\u2009"  # grouping in "1 046" (Excel uses a no-break space)
+
+
+class SheetError(Exception):
+    """A spreadsheet cannot be read as asked. `field` is the key of `from` it concerns
+    (file, sheet, range), or "" when the message names a cell."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SheetCell:
+    value: Any  # None, str, int, float, bool, datetime
+    percent: bool = False  # formatted as a percentage (xlsx; CSV text says so itself)
+    formula: str | None = None  # a formula without a computed value
+
+
+EMPTY = SheetCell(None)
+
+
+@dataclass
+class Grid:
+    """A rectangle of cells: row 0 is the range's first row."""
+
+    sheet: str  # the sheet's name; for a CSV file, the file's name
+    top: int  # the first row's number (1-based)
+    left: int  # the first column's number
+    cells: list[list[SheetCell]]
+    decimal: str = ","  # decimal separator of numbers written as text
+
+    def ref(self, i: int, j: int) -> str:
+        """'Anmälda brott!C7': the sheet and the cell, as a person finds it."""
+        return f"{self.sheet}!{_cell_name(self.top + i, self.left + j)}"
+
+    @property
+    def range(self) -> str:
+        bottom = self.top + len(self.cells) - 1
+        right = self.left + (len(self.cells[0]) if self.cells else 1) - 1
+        return f"{_cell_name(self.top, self.left)}:{_cell_name(bottom, right)}"
+
+
+def _cell_name(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+# --- reading -------------------------------------------------------------------------
+
+def read_grid(path: Path, sheet: str | None = None, cell_range: str | None = None) -> Grid:
+    """The cells of one sheet (the first one by default) in a range (default: the used
+    range); SheetError says why it cannot be read."""
+    _check_size(path)
+    if path.suffix.lower() == ".csv":
+        if sheet is not None:
+            raise SheetError(f"{path.name} is a CSV file, which has no sheets; remove "
+                             "sheet", "sheet")
+        return _csv_grid(path, cell_range)
+    _check_package(path)
+    with _Workbook(path) as book:
+        return book.grid(book.sheet(sheet), cell_range)
+
+
+def read_sheets(path: Path) -> list[tuple[str, Grid | SheetError]]:
+    """Every sheet of a workbook (or the one of a CSV file) in its used range, or why it
+    cannot be read (empty, a chart, too large), in the workbook's order."""
+    _check_size(path)
+    if path.suffix.lower() == ".csv":
+        try:
+            return [(path.stem, _csv_grid(path, None))]
+        except SheetError as e:
+            return [(path.stem, e)]
+    _check_package(path)
+    out: list[tuple[str, Grid | SheetError]] = []
+    with _Workbook(path) as book:
+        for name in book.data.sheetnames:
+            try:
+                out.append((name, book.grid(book.sheet(name), None)))
+            except SheetError as e:
+                out.append((name, e))
+    return out
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = _regular_size(path)
+    except ValueError as e:
+        raise SheetError(f"{path.name}: {e}", "file") from None
+    if size > MAX_SHEET_BYTES:
+        raise SheetError(f"{path.name} is larger than {MAX_SHEET_BYTES // 1_000_000} MB",
+                         "file")
+
+
+def _check_package(path: Path) -> None:
+    """A workbook is a zip of XML parts: bounded when unpacked, and without DTDs (entity
+    expansion), before openpyxl parses it."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            infos = package.infolist()
+            if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+                raise SheetError(f"{path.name} unpacks to more than "
+                                 f"{MAX_UNPACKED_BYTES // 1_000_000} MB or {MAX_PARTS} "
+                                 "parts; refused", "file")
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with package.open(info) as part:
+                        if b"<!DOCTYPE" in part.read(4096):
+                            raise SheetError(f"{path.name}: the part {info.filename} "
+                                             "declares a DTD; refused", "file")
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as e:
+        raise SheetError(f"{path.name} is not an Excel workbook (.xlsx): {e}", "file") from None
+
+
+class _Workbook:
+    """A workbook opened twice: computed values, and formulas (to find the uncomputed)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data = self._open(data_only=True)
+        self.formulas = self._open(data_only=False)
+
+    def _open(self, *, data_only: bool) -> Any:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            return openpyxl.load_workbook(self.path, read_only=True, data_only=data_only,
+                                          keep_links=False)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
+                OSError, SyntaxError) as e:  # SyntaxError: XML that does not parse
+            raise SheetError(f"{self.path.name} cannot be read as an Excel workbook "
+                             f"(.xlsx): {e}", "file") from None
+
+    def __enter__(self) -> _Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.data.close()
+        self.formulas.close()
+
+    def sheet(self, name: str | None) -> str:
+        """The name of the sheet to read: the one asked for, or the first with cells."""
+        cells = [ws.title for ws in self.data.worksheets]
+        if name is None:
+            if not cells:
+                raise SheetError(f"{self.path.name} has no sheet with cells", "sheet")
+            return cells[0]
+        if name in cells:
+            return name
+        if name in self.data.sheetnames:
+            raise SheetError(f"the sheet {name!r} holds a chart, not cells", "sheet")
+        close = difflib.get_close_matches(name, cells, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        listed = ", ".join(repr(n) for n in cells) or "none with cells"
+        raise SheetError(f"no sheet {name!r} in {self.path.name}{hint}; its sheets: "
+                         f"{listed}", "sheet")
+
+    def grid(self, name: str, cell_range: str | None) -> Grid:
+        bounds = _bounds(cell_range) if cell_range else None
+        values = _collect(self.data[name], bounds, name)
+        formulas = _collect(self.formulas[name], bounds, name)
+        found: dict[tuple[int, int], SheetCell] = {}
+        for place, cell in values.items():
+            found[place] = _sheet_cell(cell)
+        for place, cell in formulas.items():
+            if cell.data_type == "f" and place not in found:
+                found[place] = SheetCell(None, formula=str(cell.value))
+        return _grid(name, found, bounds, cell_range)
+
+
+def _bounds(cell_range: str) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right) of 'A1:F12', bounded to MAX_CELLS."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        c1, r1, c2, r2 = range_boundaries(cell_range.replace("$", "").upper())
+    except (ValueError, TypeError):
+        raise SheetError(f"{cell_range!r} is not a cell range like 'A1:F12'", "range") from None
+    if c1 is None or r1 is None or c2 is None or r2 is None or max(c1, c2) > 16_384:
+        raise SheetError(f"{cell_range!r} is not a cell range like 'A1:F12'", "range")
+    top, bottom, left, right = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
+    cells = (bottom - top + 1) * (right - left + 1)
+    if cells > MAX_CELLS:
+        raise SheetError(f"the range {cell_range} has {cells:,} cells; at most "
+                         f"{MAX_CELLS:,}".replace(",", " "), "range")
+    return top, left, bottom, right
+
+
+def _collect(ws: Any, bounds: tuple[int, int, int, int] | None,
+             name: str) -> dict[tuple[int, int], Any]:
+    """The non-empty cells of a sheet (within bounds), by (row, column)."""
+    if bounds is None:
+        ws.reset_dimensions()  # a sheet's stated size may be wrong or huge: read what is there
+        rows: Iterable[Any] = ws.iter_rows()
+        top, left = 1, 1
+    else:
+        top, left, bottom, right = bounds
+        rows = ws.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right)
+    found: dict[tuple[int, int], Any] = {}
+    scanned = 0
+    box = _Box()
+    for i, row in enumerate(rows):
+        scanned += len(row) + 1
+        if scanned > MAX_SCANNED:
+            raise SheetError(f"the sheet {name!r} has more than {MAX_SCANNED:,} cells "
+                             "(filled or formatted); give a range".replace(",", " "), "range")
+        for j, cell in enumerate(row):
+            if _blank(cell.value):
+                continue
+            found[(top + i, left + j)] = cell
+            if bounds is None:
+                box.add(top + i, left + j, name)
+    return found
+
+
+class _Box:
+    """The bounding box of the cells seen so far, refused once it is over MAX_CELLS."""
+
+    def __init__(self) -> None:
+        self.top = self.left = 10**9
+        self.bottom = self.right = 0
+
+    def add(self, row: int, column: int, name: str) -> None:
+        self.top, self.bottom = min(self.top, row), max(self.bottom, row)
+        self.left, self.right = min(self.left, column), max(self.right, column)
+        cells = (self.bottom - self.top + 1) * (self.right - self.left + 1)
+        if cells > MAX_CELLS:
+            shown = f"{_cell_name(self.top, self.left)}:{_cell_name(self.bottom, self.right)}"
+            raise SheetError(f"the used range of {name!r} ({shown} so far) has more than "
+                             f"{MAX_CELLS:,} cells; give a range".replace(",", " "), "range")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _sheet_cell(cell: Any) -> SheetCell:
+    value = cell.value
+    if cell.data_type == "e":  # an error value such as #DIV/0!
+        return SheetCell(value, formula=f"error {value}")
+    percent = isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        "%" in (cell.number_format or "")
+    return SheetCell(value, percent)
+
+
+def _grid(name: str, found: dict[tuple[int, int], SheetCell],
+          bounds: tuple[int, int, int, int] | None, cell_range: str | None,
+          decimal: str = ",") -> Grid:
+    if not found:
+        where = f"the range {cell_range} of {name!r}" if cell_range else f"the sheet {name!r}"
+        raise SheetError(f"{where} is empty", "range" if cell_range else "sheet")
+    if bounds is None:
+        rows_, cols = [r for r, _ in found], [c for _, c in found]
+        bounds = (min(rows_), min(cols), max(rows_), max(cols))
+    top, left, bottom, right = bounds
+    cells = [[found.get((r, c), EMPTY) for c in range(left, right + 1)]
+             for r in range(top, bottom + 1)]
+    return Grid(name, top, left, cells, decimal)
+
+
+# --- CSV -----------------------------------------------------------------------------
+
+def _csv_grid(path: Path, cell_range: str | None) -> Grid:
+    text = _csv_text(path)
+    delimiter = _delimiter(text)
+    try:  # a field over csv's limit (128 KB) is an error: no table cell is that long
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as e:
+        raise SheetError(f"{path.name} cannot be read as CSV: {e}", "file") from None
+    bounds = _bounds(cell_range) if cell_range else None
+    found: dict[tuple[int, int], SheetCell] = {}
+    box = _Box()
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row, start=1):
+            if _blank(value) or (bounds and not _inside(i, j, bounds)):
+                continue
+            found[(i, j)] = SheetCell(value)  # text: figure() reads numbers and %
+            if bounds is None:
+                box.add(i, j, path.name)
+    values = [c.value for c in found.values()]
+    return _grid(path.name, found, bounds, cell_range, _decimal(values, delimiter))
+
+
+def _inside(row: int, column: int, bounds: tuple[int, int, int, int]) -> bool:
+    top, left, bottom, right = bounds
+    return top <= row <= bottom and left <= column <= right
+
+
+def _csv_text(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's 'Unicode text'), or
+    Windows-1252 (what Excel saves as 'CSV' on a Swedish Windows)."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SheetError(f"{path.name} is neither UTF-8 nor Windows-1252 text", "file")
+
+
+def _delimiter(text: str) -> str:
+    """csv.Sniffer's guess, checked: the delimiter that splits most lines into the same
+    number of fields wins (the sniffer is fooled by commas in decimal numbers)."""
+    sample = text[:65_536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[:sample.rindex("\n")]  # whole lines only
+    try:
+        guess = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
+    except csv.Error:
+        guess = ";"
+    candidates = [guess, *(d for d in ";\t," if d != guess)]
+    return max(candidates, key=lambda d: (_consistency(sample, d), -candidates.index(d)))
+
+
+def _consistency(sample: str, delimiter: str) -> int:
+    """How many lines have the most common number of fields, when that is above one."""
+    try:
+        widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""),
+                                             delimiter=delimiter) if any(f.strip() for f in r)]
+    except csv.Error:
+        return 0
+    counts: dict[int, int] = {}
+    for width in widths:
+        counts[width] = counts.get(width, 0) + 1
+    best = max(counts, key=lambda w: (counts[w], w), default=1)
+    return counts[best] if best > 1 else 0
+
+
+_COMMA_DECIMAL = re.compile(r"^[-+−]?\d+,(\d{1,2}|\d{4,})\s*%?$")
+_POINT_DECIMAL = re.compile(r"^[-+−]?\d+\.(\d{1,2}|\d{4,})\s*%?$")
+
+
+def _decimal(values: list[str], delimiter: str) -> str:
+    """The decimal separator: a semicolon or tab file (Swedish Excel) has commas, a comma
+    file points, unless the numbers say otherwise (three decimals are ambiguous with
+    thousands and do not count)."""
+    commas = sum(1 for v in values if _COMMA_DECIMAL.match(v.strip()))
+    points = sum(1 for v in values if _POINT_DECIMAL.match(v.strip()))
+    if commas and not points:
+        return ","
+    if points and not commas:
+        return "."
+    return "." if delimiter == "," else ","
+
+
+# --- cells as table values -----------------------------------------------------------
+
+_NUMBER = re.compile(r"[-+]?(\d{1,3}(?:[ ]\d{3})+|\d+)(?:[.](\d+))?")
+
+
+def parse_number(text: str, decimal: str = ",") -> tuple[int | float, bool] | None:
+    """A number written as text, Swedish style ('1 046', '10,6', '−3', '10,6 %') or with a
+    decimal point; (value, written as a percentage) or None when it is not a number."""
+    t = text.strip().replace("\u2212", "-")
+    percent = t.endswith("%")
+    t = t.removesuffix("%").strip()
+    for space in _SPACES:
+        t = t.replace(space, " ")
+    if decimal == ",":
+        if "," in t and "." in t:
+            return None  # "1.046,5": grouping by points is not Swedish; left as text
+        t = t.replace(",", ".")
+    elif re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        t = t.replace(",", "")  # English grouping: 1,046.5
+    if not _NUMBER.fullmatch(t):
+        return None
+    t = t.replace(" ", "")
+    value: int | float = float(t) if "." in t else int(t)
+    return value, percent
+
+
+def heading(cell: SheetCell) -> m.Cell:
+    """A column heading or row label as written: text stays text (years too), a whole
+    number loses its '.0', a date is written as one."""
+    value = cell.value
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return "SANT" if value else "FALSKT"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else \
+            value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, (int, float)) else str(value)
+
+
+def figure(cell: SheetCell, decimal: str) -> tuple[int | float | str | None, bool]:
+    """A value cell: (a number, a text that is not one, or None; a percentage?). A
+    percentage cell holds a fraction (0.106) and becomes percent points (10.6)."""
+    value = cell.value
+    if value is None:
+        return None, False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if cell.percent:
+            points = round(value * 100, 9)
+            return (int(points) if points.is_integer() else points), True
+        return value, False
+    if not isinstance(value, str):
+        return heading(cell), False
+    text = value.strip()
+    if text in MISSING:
+        return None, False
+    parsed = parse_number(text, decimal)
+    return (text, False) if parsed is None else parsed
+
+
+# --- a table with `from:` ------------------------------------------------------------
+
+class _CellProblems(Exception):
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems  # (key of `from` or "", message)
+
+
+def fill_tables(folder: Path, stats: m.Statistics, source: Source,
+                problems: list[Problem]) -> tuple[m.Statistics | None, list[Path]]:
+    """The tables with `from:` filled from their files (read now, every time), each
+    checked as a typed table is; problems name the sheet and the cell."""
+    tables = dict(stats.tables)
+    read: list[Path] = []
+    failed = False
+    for table_id, table in stats.tables.items():
+        if table.from_ is None:
+            continue
+        where = ("tables", table_id, "from")
+        try:
+            tables[table_id] = filled(folder, table)
+            read.append(folder / table.from_.file)
+        except _CellProblems as e:
+            failed = True
+            for key, message in e.problems:
+                path = (*where, key) if key else where
+                problems.append(Problem(source.path, source.line_of(path), dotted(path),
+                                        message))
+    if failed:
+        return None, read
+    return m.Statistics(tables=tables), read
+
+
+def filled(folder: Path, table: m.Table) -> m.Table:
+    """table with its columns and rows read from its file; _CellProblems otherwise."""
+    from .validate import check_inside  # validate imports this module
+
+    assert table.from_ is not None
+    spec = table.from_
+    outside = check_inside(folder, spec.file, SUFFIXES)
+    if outside:
+        raise _CellProblems([("file", outside)])
+    try:
+        grid = read_grid(folder / spec.file, spec.sheet, spec.range)
+    except SheetError as e:
+        raise _CellProblems([(e.field, str(e))]) from None
+    columns, rows, cell_problems = _table_cells(grid, table)
+    if cell_problems:
+        raise _CellProblems([("", p) for p in _capped(cell_problems)])
+    data = table.model_dump(exclude={"from_", "columns", "rows"}, exclude_unset=True)
+    try:
+        return m.Table.model_validate({**data, "columns": columns, "rows": rows})
+    except ValidationError as e:
+        raise _CellProblems(_located(e, grid)) from None
+
+
+def _capped(messages: list[str]) -> list[str]:
+    if len(messages) <= MAX_CELL_PROBLEMS:
+        return messages
+    rest = len(messages) - MAX_CELL_PROBLEMS
+    return [*messages[:MAX_CELL_PROBLEMS], f"… and {rest} more cells like these"]
+
+
+def _table_cells(grid: Grid, table: m.Table) -> tuple[list[m.Cell], list[list[m.Cell]],
+                                                      list[str]]:
+    """Columns, rows and the problems of the cells, each named by sheet and cell."""
+    problems: list[str] = []
+    columns = [heading(c) for c in grid.cells[0]]
+    body = [(i, row) for i, row in enumerate(grid.cells[1:], start=1)
+            if any(c.value is not None or c.formula for c in row)]
+    if not body:
+        raise _CellProblems([("range" if table.from_ and table.from_.range else "",
+                              f"{grid.sheet}: {grid.range} has no rows below the heading "
+                              "row")])
+    total_row = _total_row(body, table)
+    if total_row is not None:
+        body = body[:-1]
+    rows = [_row(grid, i, row, table, problems) for i, row in body]
+    for j, cell in enumerate(grid.cells[0]):
+        if cell.formula:
+            problems.append(_formula_problem(grid.ref(0, j), cell.formula))
+    if total_row is not None:
+        problems.extend(_total_problems(grid, total_row, rows, checked=not problems))
+    return columns, rows, problems
+
+
+def _total_row(body: list[tuple[int, list[SheetCell]]], table: m.Table) -> \
+        tuple[int, list[SheetCell]] | None:
+    """The range's last row when it is the source's total and the table sums itself."""
+    if table.total is None or len(body) < 2:
+        return None
+    label = heading(body[-1][1][0])
+    names = {*TOTAL_LABELS, table.total.label.casefold()}
+    return body[-1] if isinstance(label, str) and label.casefold() in names else None
+
+
+def _row(grid: Grid, i: int, row: list[SheetCell], table: m.Table,
+         problems: list[str]) -> list[m.Cell]:
+    out: list[m.Cell] = [heading(row[0])]
+    if row[0].formula:
+        problems.append(_formula_problem(grid.ref(i, 0), row[0].formula))
+    for j, cell in enumerate(row[1:], start=1):
+        ref = grid.ref(i, j)
+        if cell.formula:
+            problems.append(_formula_problem(ref, cell.formula))
+            out.append(None)
+            continue
+        if table.unit == "text":
+            out.append(heading(cell))
+            continue
+        value, percent = figure(cell, grid.decimal)
+        if percent and table.unit != "percent":
+            shown = procent(value) if isinstance(value, (int, float)) else value
+            problems.append(f"{ref}: a percentage ({shown}) in a table of unit "
+                            f"{table.unit}; write unit: percent")
+        elif isinstance(value, str) and table.total is not None:
+            problems.append(f"{ref}: text {value!r} where a number is needed")
+        out.append(value)
+    return out
+
+
+def _formula_problem(ref: str, formula: str) -> str:
+    if formula.startswith("error "):
+        return f"{ref}: the cell shows the {formula} where a value is needed"
+    return (f"{ref}: the formula {formula} has no computed value (saved by a program that "
+            "does not calculate); open the file in Excel or LibreOffice and save it again")
+
+
+def _total_problems(grid: Grid, total: tuple[int, list[SheetCell]], rows: list[list[m.Cell]],
+                    *, checked: bool) -> list[str]:
+    """The source's own total row, checked against the sum of the data (when the data
+    itself is fine: checked)."""
+    i, cells = total
+    problems = []
+    for j, cell in enumerate(cells[1:], start=1):
+        if cell.formula:
+            problems.append(_formula_problem(grid.ref(i, j), cell.formula))
+            continue
+        value, _percent = figure(cell, grid.decimal)
+        if value is None or not checked:
+            continue
+        if isinstance(value, str):
+            problems.append(f"{grid.ref(i, j)}: text {value!r} where a number is needed")
+            continue
+        got = sum(r[j] for r in rows if isinstance(r[j], (int, float)))  # type: ignore[misc]
+        if abs(float(value) - float(got)) > 1e-9 * max(1, abs(got)):
+            problems.append(f"{grid.ref(i, j)}: the total {value!r} disagrees with the sum "
+                            f"of the data ({got!r})")
+    return problems
+
+
+def _located(error: ValidationError, grid: Grid) -> list[tuple[str, str]]:
+    """Pydantic's errors about the read data, at the cell they come from."""
+    out: dict[tuple[str, str], None] = {}  # one message per cell, not one per union member
+    for err in error.errors(include_url=False):
+        loc = [p for p in err["loc"] if isinstance(p, int) or p in ("rows", "columns")]
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"].endswith("_type") or err["type"].endswith("_parsing"):
+            continue  # a cell that fits no member of the Cell union: reported as such below
+        if loc[:1] == ["rows"] and len(loc) >= 3:
+            out[("", f"{grid.ref(_sheet_row(grid, loc[1]), loc[2])}: {message}")] = None
+        elif loc[:1] == ["columns"] and len(loc) >= 2:
+            out[("", f"{grid.ref(0, loc[1])}: {message}")] = None
+        else:
+            out[("", f"{grid.sheet}!{grid.range}: {message}")] = None
+    return list(out) or [("", f"{grid.sheet}!{grid.range}: {error.errors()[0]['msg']}")]
+
+
+def _sheet_row(grid: Grid, index: int) -> int:
+    """The grid row of data row index (empty rows of the range are skipped)."""
+    body = [i for i, row in enumerate(grid.cells[1:], start=1)
+            if any(c.value is not None or c.formula for c in row)]
+    return body[index] if index < len(body) else index + 1

@@ -1,0 +1,91 @@
+"""Uploading what a municipality already has: last year's Word document becomes a new
+document (or a new municipality), a spreadsheet becomes statistics tables. The
+imported draft is then reviewed in the editor like any other."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ... import store
+from ...errors import AvtalsgenError
+from ...importing.report import ImportReport
+from .. import security
+from .common import author, checked_form, folder_of, page, url
+
+KINDS = {".docx": "Word", ".xlsx": "Excel", ".csv": "CSV"}
+
+
+async def _upload(request: Request) -> tuple[Path, str, dict[str, str], Path]:
+    """The uploaded file saved in a temporary folder, its original name and the form."""
+    form = await checked_form(request, max_files=1)
+    upload = form.get("fil")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise HTTPException(400, "Välj en fil att läsa in.")
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in KINDS:
+        raise HTTPException(400, "Bara Word (.docx), Excel (.xlsx) och CSV (.csv) kan läsas in.")
+    tmp = Path(tempfile.mkdtemp(prefix="avtalsgen-upload-"))
+    source = tmp / f"upload{suffix}"
+    source.write_bytes(await upload.read())
+    fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    return source, upload.filename, fields, tmp
+
+
+def _run(source: Path, into: Path, fields: dict[str, str], name: str,
+         editor: str) -> ImportReport:
+    if source.suffix == ".docx":
+        from ...importing.word import import_docx
+
+        return import_docx(source, into, doc=fields.get("doc") or None,
+                           municipality_name=fields.get("name") or None)
+    from ...importing.sheets import import_workbook
+
+    return import_workbook(source, into, author=editor, name=name)
+
+
+async def into_municipality(request: Request) -> Response:
+    folder = folder_of(request)
+    source, name, fields, tmp = await _upload(request)
+    try:
+        report = _run(source, folder, fields, name, author(request))
+    except AvtalsgenError as e:
+        raise HTTPException(400, f"{name}: {e}") from None
+    finally:
+        _cleanup(tmp)
+    store.commit(folder, [folder], author=author(request),
+                 message=f"{folder.name}: {name} inläst ({author(request)})")
+    return page(request, "imported.html", slug=folder.name, report=report, source=name,
+                documents=[p.stem for p in report.written if p.suffix == ".yaml"
+                           and p.name not in ("municipality.yaml", "statistics.yaml")])
+
+
+async def new_municipality(request: Request) -> Response:
+    root: Path = request.app.state.root
+    source, name, fields, tmp = await _upload(request)
+    try:
+        folder = security.inside(root, fields.get("slug", "").strip())
+        if folder.exists():
+            raise HTTPException(400, f"Mappen {folder.name} finns redan.")
+        report = _run(source, folder, fields, name, author(request))
+    except AvtalsgenError as e:
+        raise HTTPException(400, f"{name}: {e}") from None
+    finally:
+        _cleanup(tmp)
+    store.commit(folder, [folder], author=author(request),
+                 message=f"Ny kommun {folder.name} inläst från {name} ({author(request)})")
+    return page(request, "imported.html", slug=folder.name, report=report, source=name,
+                documents=[p.stem for p in report.written if p.suffix == ".yaml"
+                           and p.name not in ("municipality.yaml", "statistics.yaml")],
+                link=url("k", folder.name))
+
+
+def _cleanup(tmp: Path) -> None:
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
