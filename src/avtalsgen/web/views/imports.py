@@ -16,7 +16,7 @@ from ... import store
 from ...errors import AvtalsgenError
 from ...importing.report import ImportReport
 from .. import security
-from .common import author, checked_form, folder_of, page, url
+from .common import author, checked_form, folder_of, page
 
 KINDS = {".docx": "Word", ".xlsx": "Excel", ".csv": "CSV"}
 
@@ -50,39 +50,35 @@ def _run(source: Path, into: Path, fields: dict[str, str], name: str,
 
 
 async def into_municipality(request: Request) -> Response:
-    folder = folder_of(request)
-    source, name, fields, tmp = await _upload(request)
-    try:
-        report = _run(source, folder, fields, name, author(request))
-    except AvtalsgenError as e:
-        raise HTTPException(400, f"{name}: {e}") from None
-    finally:
-        _cleanup(tmp)
-    store.commit(folder, [folder], author=author(request),
-                 message=f"{folder.name}: {name} inläst ({author(request)})")
-    return page(request, "imported.html", slug=folder.name, report=report, source=name,
-                documents=[p.stem for p in report.written if p.suffix == ".yaml"
-                           and p.name not in ("municipality.yaml", "statistics.yaml")])
+    return await _import(request, folder_of(request), new=False)
 
 
 async def new_municipality(request: Request) -> Response:
-    root: Path = request.app.state.root
+    return await _import(request, None, new=True)
+
+
+async def _import(request: Request, folder: Path | None, *, new: bool) -> Response:
+    """Read the upload into a folder (a new one named in the form), commit, and show
+    what was found and what to check."""
     source, name, fields, tmp = await _upload(request)
     try:
-        folder = security.inside(root, fields.get("slug", "").strip())
-        if folder.exists():
-            raise HTTPException(400, f"Mappen {folder.name} finns redan.")
+        if folder is None:
+            root: Path = request.app.state.root
+            folder = security.inside(root, fields.get("slug", "").strip())
+            if folder.exists():
+                raise HTTPException(400, f"Mappen {folder.name} finns redan.")
         report = _run(source, folder, fields, name, author(request))
     except AvtalsgenError as e:
         raise HTTPException(400, f"{name}: {e}") from None
     finally:
         _cleanup(tmp)
+    what = f"Ny kommun {folder.name} inläst från {name}" if new else \
+        f"{folder.name}: {name} inläst"
     store.commit(folder, [folder], author=author(request),
-                 message=f"Ny kommun {folder.name} inläst från {name} ({author(request)})")
+                 message=f"{what} ({author(request)})")
     return page(request, "imported.html", slug=folder.name, report=report, source=name,
                 documents=[p.stem for p in report.written if p.suffix == ".yaml"
-                           and p.name not in ("municipality.yaml", "statistics.yaml")],
-                link=url("k", folder.name))
+                           and p.name not in ("municipality.yaml", "statistics.yaml")])
 
 
 def _cleanup(tmp: Path) -> None:
