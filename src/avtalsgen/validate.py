@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import clauses as clause_library
-from . import files, spreadsheets
+from . import files, spreadsheet_tables
 from . import model as m
 from .config import MUNICIPALITY_FILE, STATISTICS_FILE, Source, dotted, load_yaml
 from .errors import ConfigError, Problem
@@ -186,7 +186,7 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
         statistics = _validate(m.Statistics, stats_source, problems) if stats_source else None
         if statistics is not None and stats_source is not None:
             # Tables with `from:` are read from their spreadsheets now, on every load.
-            statistics, sheets = spreadsheets.fill_tables(folder, statistics, stats_source,
+            statistics, sheets = spreadsheet_tables.fill_tables(folder, statistics, stats_source,
                                                           problems)
 
     names: list[str] = []
