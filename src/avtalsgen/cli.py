@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:  # imported in the commands, so --help starts fast
+    from .accounts import Accounts
 
 ROOT_OPTION = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("municipalities"),
@@ -342,6 +345,158 @@ def schema(model: str | None) -> None:
     from .schema import json_schema
 
     click.echo(json.dumps(json_schema(model), indent=2, ensure_ascii=False))
+
+
+DB_OPTION = click.option(
+    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    envvar="AVTALSGEN_DB", help="The accounts database (default: ROOT/.avtalsgen.sqlite3).")
+
+
+def _open_accounts(db: Path | None, root: Path) -> Accounts:
+    from .accounts import Accounts, default_path
+
+    return Accounts(default_path(root, db))
+
+
+def _new_password() -> str:
+    import os
+
+    # From the environment for scripts and tests; asked twice, unseen, otherwise.
+    return os.environ.get("AVTALSGEN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+
+
+@main.group()
+def users() -> None:
+    """People who log in to the shared server, and their roles per municipality."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--email", required=True, help="The user's e-mail address (also a login).")
+@DB_OPTION
+@ROOT_OPTION
+def users_add(name: str, email: str, db: Path | None, root: Path) -> None:
+    """Add a user NAME; the password is asked twice (or taken from $AVTALSGEN_PASSWORD)."""
+    from .accounts import AccountError
+
+    try:
+        with _open_accounts(db, root) as accounts:
+            accounts.add_user(name, email, _new_password())
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"added {name}")
+
+
+@users.command("list")
+@DB_OPTION
+@ROOT_OPTION
+def users_list(db: Path | None, root: Path) -> None:
+    """Every user with e-mail and roles per municipality."""
+    from .accounts import AccountError
+    from .accounts.report import users_table
+
+    try:
+        with _open_accounts(db, root) as accounts:
+            people = [(u, accounts.roles(u.name)) for u in accounts.users()]
+    except AccountError as e:
+        _fail(e)
+    for line in users_table(people) if people else ["no users yet: `avtalsgen users add`"]:
+        click.echo(line)
+
+
+@users.command("grant")
+@click.argument("name")
+@click.argument("slug")
+@click.argument("role", type=click.Choice(["reader", "editor", "approver"]))
+@click.option("--party", type=click.Choice(["kommun", "polis"]), default=None,
+              help="Whom an approver approves for (required for approver).")
+@DB_OPTION
+@ROOT_OPTION
+def users_grant(name: str, slug: str, role: str, party: str | None, db: Path | None,
+                root: Path) -> None:
+    """Give NAME a ROLE in the municipality SLUG (editor and approver include reader)."""
+    from .accounts import AccountError, check_municipality
+
+    try:
+        check_municipality(root, slug)
+        with _open_accounts(db, root) as accounts:
+            given = accounts.grant(name, slug, role, party)
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"{name} is now {given} in {slug}")
+
+
+@users.command("revoke")
+@click.argument("name")
+@click.argument("slug")
+@click.argument("role", type=click.Choice(["reader", "editor", "approver"]), required=False)
+@DB_OPTION
+@ROOT_OPTION
+def users_revoke(name: str, slug: str, role: str | None, db: Path | None, root: Path) -> None:
+    """Take ROLE in SLUG from NAME (every role there when ROLE is left out)."""
+    from .accounts import AccountError
+
+    try:
+        with _open_accounts(db, root) as accounts:
+            taken = accounts.revoke(name, slug, role)
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"{name} is no longer {', '.join(map(str, taken))} in {slug}")
+
+
+@users.command("remove")
+@click.argument("name")
+@DB_OPTION
+@ROOT_OPTION
+def users_remove(name: str, db: Path | None, root: Path) -> None:
+    """Remove NAME with their roles and sessions (the audit trail keeps the name)."""
+    from .accounts import AccountError
+
+    try:
+        with _open_accounts(db, root) as accounts:
+            accounts.remove_user(name)
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"removed {name}")
+
+
+@users.command("password")
+@click.argument("name")
+@DB_OPTION
+@ROOT_OPTION
+def users_password(name: str, db: Path | None, root: Path) -> None:
+    """Set a new password for NAME; ends their sessions and lifts a lockout."""
+    from .accounts import AccountError
+
+    try:
+        with _open_accounts(db, root) as accounts:
+            if accounts.user(name) is None:  # before asking for a password in vain
+                raise AccountError(f"no user {name!r}")
+            accounts.set_password(name, _new_password())
+    except AccountError as e:
+        _fail(e)
+    click.echo(f"changed the password of {name}")
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="How many events, newest first.")
+@DB_OPTION
+@ROOT_OPTION
+def audit(slug: str, limit: int, db: Path | None, root: Path) -> None:
+    """The audit trail of municipality SLUG: logins aside, who did what and when."""
+    from .accounts import AccountError, check_slug
+    from .accounts.report import audit_table
+
+    try:
+        with _open_accounts(db, root) as accounts:
+            events = accounts.audit_log(check_slug(slug), limit)
+    except AccountError as e:
+        _fail(e)
+    for line in audit_table(events) if events else [f"no events for {slug}"]:
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover
