@@ -316,23 +316,54 @@ def measures_import(target: str, source: Path, doc: str, author: str, root: Path
     click.echo(report.summary())
 
 
+DB_OPTION = click.option(
+    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    envvar="AVTALSGEN_DB", help="The accounts database (default: ROOT/.avtalsgen.sqlite3).")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but 127.0.0.1 exposes the editor to "
-                   "the network.")
+              help="Address to listen on; anything but 127.0.0.1, localhost or ::1 needs "
+                   "--shared (logins).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--shared", is_flag=True,
+              help="A shared server: users log in (see `avtalsgen users`) and see only "
+                   "their municipalities.")
+@click.option("--proxy-headers", is_flag=True,
+              help="Behind a reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-For "
+                   "(from the addresses in --forwarded-allow-ips).")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              envvar="FORWARDED_ALLOW_IPS",
+              help="The reverse proxy's addresses, comma-separated (with --proxy-headers).")
+@DB_OPTION
 @ROOT_OPTION
-def serve(host: str, port: int, root: Path) -> None:
+def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_allow_ips: str,
+          db: Path | None, root: Path) -> None:
     """Open the web editor over the municipalities under --root (in Swedish)."""
     from .web.app import serve as run
 
     if not root.is_dir():
         _fail(FileNotFoundError(f"{root}: no municipalities folder here"))
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: listening on {host}: anyone who reaches this address can "
-                   "edit the documents", err=True)
+    if host not in LOCAL_HOSTS and not shared:
+        click.echo(f"error: listening on {host} would let anyone who reaches it edit the "
+                   "documents; use --shared (with accounts from `avtalsgen users`) or "
+                   "--host 127.0.0.1", err=True)
+        sys.exit(2)
+    options: dict[str, object] = {}
+    if proxy_headers:
+        options = {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
+    accounts = None
+    if shared:
+        from .accounts import AccountError
+
+        try:
+            accounts = _open_accounts(db, root)
+        except AccountError as e:
+            _fail(e)
+        click.echo(f"avtalsgen: shared server, accounts in {accounts.path}", err=True)
     click.echo(f"avtalsgen: http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    run(root, host=host, port=port)
+    run(root, host=host, port=port, accounts=accounts, **options)
 
 
 @main.command()
@@ -345,11 +376,6 @@ def schema(model: str | None) -> None:
     from .schema import json_schema
 
     click.echo(json.dumps(json_schema(model), indent=2, ensure_ascii=False))
-
-
-DB_OPTION = click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    envvar="AVTALSGEN_DB", help="The accounts database (default: ROOT/.avtalsgen.sqlite3).")
 
 
 def _open_accounts(db: Path | None, root: Path) -> Accounts:

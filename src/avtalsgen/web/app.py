@@ -8,7 +8,7 @@ Swedish. Pages are plain HTML forms; htmx only makes them quicker.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -19,8 +19,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import __version__
-from . import security
-from .views import documents, imports, municipalities, review
+from . import auth, security
+from .views import documents, imports, login, municipalities, review
+
+if TYPE_CHECKING:
+    from ..accounts import Accounts
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PORT = 8000
@@ -41,12 +44,14 @@ async def _error(request: Request, exc: Exception) -> Response:
     env: Environment = request.app.state.env
     body = env.get_template("error.html").render(
         title=titles.get(status, "Något gick fel"), detail=getattr(exc, "detail", ""),
-        status=status, csrf_token="")
+        status=status, csrf_token="",
+        shared=getattr(request.app.state, "accounts", None) is not None)
     return HTMLResponse(body, status_code=status)
 
 
-def create_app(root: Path) -> Starlette:
-    """The editor over the municipality folders under root."""
+def create_app(root: Path, accounts: Accounts | None = None) -> Starlette:
+    """The editor over the municipality folders under root; with accounts, a shared
+    server: logins, roles per municipality, approvals, comments and an audit trail."""
     routes = [
         Route("/", municipalities.index, methods=["GET"]),
         Route("/", municipalities.create, methods=["POST"]),
@@ -59,7 +64,15 @@ def create_app(root: Path) -> Starlette:
         Route("/k/{slug}/dok/{doc}/forhandsvisning", documents.preview, methods=["GET"]),
         Route("/k/{slug}/dok/{doc}/ladda-ner.{fmt}", documents.download, methods=["GET"]),
         Route("/k/{slug}/dok/{doc}/sidor", documents.pages, methods=["GET"]),
+        Route("/k/{slug}/dok/{doc}/avsnitt/{path}/kommentar", review.add_comment,
+              methods=["POST"]),
+        Route("/k/{slug}/dok/{doc}/kommentar/{id:int}/lost", review.resolve_comment,
+              methods=["POST"]),
         Route("/k/{slug}/slutlig", review.mark_final, methods=["POST"]),
+        Route("/k/{slug}/godkann", review.approve, methods=["POST"]),
+        Route("/logga-in", login.login_page, methods=["GET"]),
+        Route("/logga-in", login.login, methods=["POST"]),
+        Route("/logga-ut", login.logout, methods=["POST"]),
         Route("/k/{slug}/historik", review.history, methods=["GET"]),
         Route("/k/{slug}/andringar", review.changes, methods=["GET"]),
         Route("/k/{slug}/andringar.docx", review.redline_docx, methods=["GET"]),
@@ -72,13 +85,16 @@ def create_app(root: Path) -> Starlette:
                                                        Exception: _error})
     app.state.root = Path(root)
     app.state.env = _environment()
+    app.state.accounts = accounts
+    if accounts is not None:
+        app.add_middleware(auth.RequireLogin, accounts=accounts)
     app.add_middleware(security.Guard)
     return app
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          **options: Any) -> None:
+          accounts: Accounts | None = None, **options: Any) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(root), host=host, port=port, log_level="warning",
+    uvicorn.run(create_app(root, accounts), host=host, port=port, log_level="warning",
                 server_header=False, **options)

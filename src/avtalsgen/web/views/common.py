@@ -3,6 +3,7 @@ a POST, the editor's name, and a municipality's folder and problems."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from ... import store
 from ...build import check
 from ...errors import AvtalsgenError, ConfigError, Problem
 from ...validate import Bundle
@@ -32,7 +34,8 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     token, new = csrf_token(request)
     env = request.app.state.env
     body = env.get_template(template).render(request=request, csrf_token=token,
-                                             editor=editor(request), **context)
+                                             editor=editor(request), user=user(request),
+                                             shared=shared(request), **context)
     response = HTMLResponse(body, status_code=status)
     if new:
         response.set_cookie(security.CSRF_COOKIE, token, httponly=True, samesite="strict",
@@ -55,7 +58,75 @@ def editor(request: Request) -> str:
 
 
 def author(request: Request) -> str:
+    """Who a commit is by: the logged-in user in shared mode, else the name cookie."""
+    if shared(request):
+        return user(request) or "Okänd redaktör"
     return editor(request) or "Okänd redaktör"
+
+
+def accounts(request: Request) -> Any:
+    """The Accounts of a shared server, None in local mode."""
+    return getattr(request.app.state, "accounts", None)
+
+
+def shared(request: Request) -> bool:
+    return accounts(request) is not None
+
+
+def user(request: Request) -> str | None:
+    """The logged-in user's name (shared mode only)."""
+    found = request.scope.get("state", {}).get("user")
+    return found.name if found is not None else None
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def allowed(request: Request, slug: str, action: str) -> bool:
+    """Whether the user may do action in the municipality (always, in local mode)."""
+    found = accounts(request)
+    if found is None:
+        return True
+    name = user(request)
+    return bool(name) and found.can(name, slug, action)
+
+
+def require(request: Request, slug: str, action: str) -> None:
+    """403 unless the user may do action (the municipality is already known visible)."""
+    if not allowed(request, slug, action):
+        raise HTTPException(403, "Din roll i kommunen tillåter inte det här.")
+
+
+def folder_version(folder: Path) -> str:
+    """The version of a municipality as approved: the latest commit touching the folder,
+    or outside git a sha256 over its YAML files sorted by name."""
+    last = store.history(folder, 1)
+    if last:
+        return last[0].rev
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.yaml"), key=lambda p: p.name):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def saved(request: Request, folder: Path, doc: str | None, version: str | None,
+          what: str) -> None:
+    """After a save in shared mode: audit it and withdraw the municipality's approvals."""
+    found = accounts(request)
+    if found is None:
+        return
+    name, where = user(request), address(request)
+    found.audit("save", name=name, slug=folder.name, doc=doc,
+                version=version or folder_version(folder), detail=what[:500], address=where)
+    found.withdraw(folder.name, reason=f"ändrat: {what}"[:500], name=name, address=where)
+
+
+def audit_download(request: Request, folder: Path, doc: str, detail: str) -> None:
+    found = accounts(request)
+    if found is not None:
+        found.audit("download", name=user(request), slug=folder.name, doc=doc,
+                    version=folder_version(folder), detail=detail, address=address(request))
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -68,6 +139,8 @@ def folder_of(request: Request) -> Path:
     folder = security.inside(root, request.path_params["slug"])
     if not (folder / "municipality.yaml").exists():
         raise HTTPException(404)
+    if not allowed(request, folder.name, "view"):
+        raise HTTPException(404)  # the same answer as a missing one: no enumeration
     return folder
 
 

@@ -25,6 +25,9 @@ from ...config import dotted
 from ...errors import AvtalsgenError
 from .. import forms
 from .common import (
+    accounts,
+    allowed,
+    audit_download,
     author,
     by_field,
     checked_form,
@@ -32,6 +35,8 @@ from .common import (
     others,
     page,
     redirect,
+    require,
+    saved,
     url,
     validate,
 )
@@ -105,6 +110,7 @@ async def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
                        exclude: frozenset[str], place: Any, template: str,
                        context: dict[str, Any]) -> Response:
     """The POST of every editing form: an editing action or a save."""
+    require(request, context["slug"], "edit")
     form = await checked_form(request)
     version = str(form.get("version") or "")
     value = forms.parse(kind, form, prefix, exclude=exclude)
@@ -121,10 +127,11 @@ async def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
     data = store.merge(loaded.data, whole) if loaded.data is not None else whole
     message = f"{path.stem}: {context.get('what', 'ändrat')} ({author(request)})"
     try:
-        store.save(path, data, version, author=author(request), message=message)
+        new_version = store.save(path, data, version, author=author(request), message=message)
     except store.Conflict as e:
         return page(request, "conflict.html", status=409, conflict=e, back=request.url.path,
                     **context)
+    saved(request, context["folder"], path.stem, new_version, message)
     return redirect(f"{request.url.path}?sparat=1")
 
 
@@ -200,6 +207,12 @@ async def edit_section(request: Request) -> Response:
         target[keys[-1]] = {**new, **({"sections": children} if children else {})}
         return whole
 
+    found = accounts(request)
+    if found is not None:
+        context["comments"] = [c for c in found.comments(folder.name, doc)
+                               if c.section_path == context["section_path"]]
+        context["can_resolve"] = allowed(request, folder.name, "resolve_comment")
+        context["can_comment"] = allowed(request, folder.name, "comment")
     if request.method == "POST":
         return await _save_or_act(request, kind="section", path=path, prefix=prefix,
                                   exclude=frozenset({"sections"}), place=place,
@@ -267,6 +280,7 @@ def outline_change(sections: list[Any], op: str, path: str) -> tuple[list[Any], 
 
 async def outline(request: Request) -> Response:
     folder, doc, path = _document_path(request)
+    require(request, folder.name, "edit")
     form = await checked_form(request)
     loaded = store.read(path)
     value = store.plain(loaded.data) or {}
@@ -274,12 +288,14 @@ async def outline(request: Request) -> Response:
                                     str(form.get("path") or ""))
     whole = {**value, "sections": sections}
     data = store.merge(loaded.data, whole)
+    message = f"{doc}: dispositionen ändrad ({author(request)})"
     try:
-        store.save(path, data, str(form.get("version") or ""), author=author(request),
-                   message=f"{doc}: dispositionen ändrad ({author(request)})")
+        new_version = store.save(path, data, str(form.get("version") or ""),
+                                 author=author(request), message=message)
     except store.Conflict as e:
         return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,
                     doc=doc, back=url("k", folder.name, "dok", doc))
+    saved(request, folder, doc, new_version, message)
     if show:
         return redirect(url("k", folder.name, "dok", doc, "avsnitt", show) + "?sparat=1")
     return redirect(url("k", folder.name, "dok", doc) + "?sparat=1")
@@ -352,11 +368,13 @@ async def download(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in ("docx", "pdf"):
         raise HTTPException(404)
+    require(request, folder.name, "download")
     data = _render(folder, doc)
     name = f"{folder.name}-{doc}.{fmt}"
     if fmt == "pdf":
         with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
             data = _pdf(data, doc, Path(tmp)).read_bytes()
+    audit_download(request, folder, doc, fmt)
     media = DOCX if fmt == "docx" else "application/pdf"
     return Response(data, media_type=media,
                     headers={"content-disposition": f'attachment; filename="{name}"'})

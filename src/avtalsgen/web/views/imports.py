@@ -16,7 +16,7 @@ from ... import store
 from ...errors import AvtalsgenError
 from ...importing.report import ImportReport
 from .. import security
-from .common import author, checked_form, folder_of, page
+from .common import author, checked_form, folder_of, page, require, saved, shared
 
 KINDS = {".docx": "Word", ".xlsx": "Excel", ".csv": "CSV"}
 
@@ -50,10 +50,15 @@ def _run(source: Path, into: Path, fields: dict[str, str], name: str,
 
 
 async def into_municipality(request: Request) -> Response:
-    return await _import(request, folder_of(request), new=False)
+    folder = folder_of(request)
+    require(request, folder.name, "edit")
+    return await _import(request, folder, new=False)
 
 
 async def new_municipality(request: Request) -> Response:
+    if shared(request):
+        raise HTTPException(403, "På en delad server skapas kommuner av den som driver "
+                                 "servern (avtalsgen init och avtalsgen users grant).")
     return await _import(request, None, new=True)
 
 
@@ -76,6 +81,7 @@ async def _import(request: Request, folder: Path | None, *, new: bool) -> Respon
         f"{folder.name}: {name} inläst"
     store.commit(folder, [folder], author=author(request),
                  message=f"{what} ({author(request)})")
+    saved(request, folder, None, None, what)
     return page(request, "imported.html", slug=folder.name, report=report, source=name,
                 documents=[p.stem for p in report.written if p.suffix == ".yaml"
                            and p.name not in ("municipality.yaml", "statistics.yaml")])

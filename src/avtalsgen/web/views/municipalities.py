@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,12 +18,17 @@ from ...model import SLUG_PATTERN
 from .common import (
     MAX_NAME,
     NAME_COOKIE,
+    accounts,
+    allowed,
     author,
     checked_form,
     folder_of,
+    folder_version,
     page,
     redirect,
+    shared,
     url,
+    user,
     validate,
 )
 
@@ -48,11 +54,18 @@ async def index(request: Request) -> Response:
         slugs = all_targets(root)
     except AvtalsgenError:
         slugs = []
+    found = accounts(request)
+    if found is not None:  # only the municipalities the user holds a role in
+        mine = set(found.municipalities(user(request) or ""))
+        slugs = [s for s in slugs if s in mine]
     return page(request, "index.html", municipalities=[summary(root / s) for s in slugs],
                 slug_pattern=SLUG_PATTERN)
 
 
 async def create(request: Request) -> Response:
+    if shared(request):  # created with `avtalsgen init` and `users grant` by the operator
+        raise HTTPException(403, "På en delad server skapas kommuner av den som driver "
+                                 "servern (avtalsgen init och avtalsgen users grant).")
     form = await checked_form(request)
     root: Path = request.app.state.root
     slug = str(form.get("slug") or "").strip()
@@ -73,8 +86,17 @@ async def create(request: Request) -> Response:
 async def show(request: Request) -> Response:
     folder = folder_of(request)
     info = summary(folder)
+    review: dict[str, Any] = {}
+    found = accounts(request)
+    if found is not None:
+        name = user(request) or ""
+        version = folder_version(folder)
+        review = {"version": version, "approvals": found.approvals(folder.name, version),
+                  "party": found.approver_party(name, folder.name),
+                  "can_edit": allowed(request, folder.name, "edit")}
     return page(request, "municipality.html", m=info, history=store.history(folder, 10),
-                saved=request.query_params.get("sparat"))
+                saved=request.query_params.get("sparat"), review=review,
+                can_edit=review.get("can_edit", True))
 
 
 async def set_name(request: Request) -> Response:

@@ -16,10 +16,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ... import store
+from ...accounts import AccountError
 from ...build import load, render_bundle
 from ...errors import AvtalsgenError
 from ...validate import final_problems
-from .common import author, checked_form, folder_of, page, redirect, url, validate
+from .common import (
+    accounts,
+    address,
+    audit_download,
+    author,
+    checked_form,
+    folder_of,
+    folder_version,
+    page,
+    redirect,
+    require,
+    shared,
+    url,
+    user,
+    validate,
+)
 
 WORKING = "arbetskopia"  # the files as they are now, saved or not committed
 REV = re.compile(r"[0-9a-f]{7,40}")
@@ -27,6 +43,9 @@ REV = re.compile(r"[0-9a-f]{7,40}")
 
 async def mark_final(request: Request) -> Response:
     folder = folder_of(request)
+    if shared(request):  # on a shared server both parties approve instead
+        raise HTTPException(403, "På en delad server blir dokumenten slutliga när båda "
+                                 "parter har godkänt samma version.")
     form = await checked_form(request)
     bundle, problems, _warnings = validate(folder)
     blocking = problems if bundle is None else final_problems(bundle)
@@ -48,11 +67,94 @@ async def mark_final(request: Request) -> Response:
     return redirect(url("k", folder.name) + "?sparat=1")
 
 
+async def approve(request: Request) -> Response:
+    """An approver approves the municipality as it is now for their party; when both
+    parties have approved the same version, it is marked final."""
+    folder = folder_of(request)
+    found = accounts(request)
+    if found is None:
+        raise HTTPException(404)
+    require(request, folder.name, "approve")
+    form = await checked_form(request)
+    version = folder_version(folder)
+    if str(form.get("version") or "") != version:
+        raise HTTPException(409, "Kommunen har ändrats sedan sidan visades. Ladda om sidan "
+                                 "och granska den nya versionen innan du godkänner.")
+    name = user(request) or ""
+    found.approve(folder.name, version, name, address(request))
+    if found.both_approved(folder.name, version):
+        bundle, problems, _warnings = validate(folder)
+        blocking = problems if bundle is None else final_problems(bundle)
+        if blocking:
+            return page(request, "final.html", status=409, slug=folder.name,
+                        blocking=blocking)
+        path = folder / "municipality.yaml"
+
+        def finalise(data: Any) -> Any:
+            data["status"] = "final"
+            return data
+
+        try:
+            store.update(path, finalise, store.version_of(path), author=name,
+                         message=f"{folder.name}: slutlig, godkänd av båda parter ({name})")
+        except store.Conflict as e:
+            return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,
+                        back=url("k", folder.name))
+        found.audit("approve", name=name, slug=folder.name, version=version,
+                    detail="båda parter har godkänt: status final", address=address(request))
+    return redirect(url("k", folder.name) + "?sparat=1")
+
+
+async def add_comment(request: Request) -> Response:
+    """A comment on a section by any member (kept in the accounts database, never in
+    the document)."""
+    from .documents import _document_path, _section_keys
+
+    folder, doc, _path = _document_path(request)
+    section = request.path_params["path"]
+    _section_keys(section)
+    found = accounts(request)
+    if found is None:
+        raise HTTPException(404)
+    require(request, folder.name, "comment")
+    form = await checked_form(request)
+    try:
+        found.comment(folder.name, doc, section, user(request) or "",
+                      str(form.get("text") or ""), address(request))
+    except AccountError as e:
+        raise HTTPException(400, f"Kommentaren kunde inte sparas: {e}") from None
+    return redirect(url("k", folder.name, "dok", doc, "avsnitt", section))
+
+
+async def resolve_comment(request: Request) -> Response:
+    from .documents import _document_path
+
+    folder, doc, _path = _document_path(request)
+    found = accounts(request)
+    if found is None:
+        raise HTTPException(404)
+    require(request, folder.name, "resolve_comment")
+    await checked_form(request)
+    wanted = request.path_params["id"]
+    match = [c for c in found.comments(folder.name, doc) if c.id == wanted]
+    if not match:
+        raise HTTPException(404)
+    try:
+        found.resolve(wanted, user(request) or "", address(request))
+    except AccountError as e:
+        raise HTTPException(400, str(e)) from None
+    return redirect(url("k", folder.name, "dok", doc, "avsnitt", match[0].section_path))
+
+
 async def history(request: Request) -> Response:
     folder = folder_of(request)
     bundle, _problems, _warnings = validate(folder)
+    found = accounts(request)
+    reviews = [e for e in found.audit_log(folder.name) if e.event in ("approve", "withdraw")] \
+        if found is not None else []
     return page(request, "history.html", slug=folder.name, commits=store.history(folder),
-                documents=list(bundle.documents) if bundle else [], working=WORKING)
+                documents=list(bundle.documents) if bundle else [], working=WORKING,
+                reviews=reviews)
 
 
 def _version(folder: Path, rev: str, tmp: Path) -> Path:
@@ -127,6 +229,7 @@ async def redline_docx(request: Request) -> Response:
     from ...redline import redline
 
     data = redline(old, new, author=author(request))
+    audit_download(request, folder, doc, f"ändringar {old_rev[:12]}..{new_rev[:12]}")
     name = f"{folder.name}-{doc}-{old_rev[:7]}-{new_rev[:7]}-andringar.docx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                     "wordprocessingml.document",
