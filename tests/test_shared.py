@@ -4,6 +4,7 @@ approval by both parties, comments and the audit trail."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -386,6 +387,18 @@ def test_both_parties_approve_and_it_becomes_final(fresh: Server) -> None:
     assert "<title>Historik – lulea – avtalsgen</title>" in history
     assert history.count("<h2>Godkännanden</h2>") == 1
     assert "kajsa" in history and "per" in history
+    # The final documents name both approvals in their properties.
+    import yaml
+
+    approvals = yaml.safe_load(path.read_text(encoding="utf-8"))["approvals"]
+    assert sorted((a["name"], a["party"]) for a in approvals) == [("kajsa", "kommun"),
+                                                                   ("per", "polis")]
+    docx = fresh.clients["reader"].get(f"/k/{OWN}/dok/verksamhetsplan/ladda-ner.docx")
+    from docx import Document
+
+    described = Document(io.BytesIO(docx.content)).core_properties.comments
+    assert "Godkänd för kommunen av kajsa" in described
+    assert "Godkänd för polisen av per" in described
 
 
 def test_an_edit_withdraws_the_approvals(fresh: Server) -> None:

@@ -453,4 +453,6 @@ def properties(muni: m.Municipality, doc: m.Document, subtitle: str,
         "keywords": "samverkansöverenskommelse; brottsförebyggande; trygghet",
         "created": stamp,
         "modified": stamp,
+        "approved": short("; ".join(f"Godkänd för {a.party}en av {a.name} {a.date.isoformat()}"
+                                    for a in muni.approvals)),
     }

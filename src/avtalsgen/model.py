@@ -607,6 +607,14 @@ class Document(Model):
         default_factory=list)
 
 
+class Approval(Model):
+    """Ett godkännande av den slutliga versionen (skrivs av den delade servern)."""
+
+    name: Name = d("Vem som godkände.")
+    party: Literal["kommun", "polis"] = d("För vilken part.")
+    date: dt.date = d("Datum för godkännandet (ÅÅÅÅ-MM-DD).")
+
+
 class Municipality(Model):
     """Kommunens gemensamma uppgifter (municipality.yaml)."""
 
@@ -629,6 +637,9 @@ class Municipality(Model):
     logo: Text | None = d(
         "Logotyp i sidhuvudet: en PNG- eller JPEG-fil i kommunens mapp, t.ex. 'logo.png'.",
         default=None)
+    approvals: list[Approval] = d(
+        "Vilka som godkände den slutliga versionen för kommunen och polisen; visas i "
+        "dokumentens egenskaper.", default_factory=list)
 
     @field_validator("documents")
     @classmethod

@@ -461,7 +461,8 @@ def set_properties(docx: Any, props: dict[str, Any]) -> None:
         f"<cp:coreProperties {decls}>"
         + el("dc:title", props.get("title")) + el("dc:subject", props.get("subject"))
         + el("dc:creator", props.get("author")) + el("cp:keywords", props.get("keywords"))
-        + el("dc:description", f"Skapad med avtalsgen {__version__}")
+        + el("dc:description", " ".join(x for x in (props.get("approved"), f"Skapad med "
+                                    f"avtalsgen {__version__}.") if x))
         + el("cp:lastModifiedBy", props.get("author")) + el("cp:revision", 1)
         + stamp("created", props["created"]) + stamp("modified", props["modified"])
         + el("dc:language", props.get("language"))

@@ -90,8 +90,12 @@ async def approve(request: Request) -> Response:
                         blocking=blocking)
         path = folder / "municipality.yaml"
 
+        approvals = [{"name": a.name, "party": a.party, "date": a.time.date()}
+                     for a in found.approvals(folder.name, version)]
+
         def finalise(data: Any) -> Any:
             data["status"] = "final"
+            data["approvals"] = approvals  # printed in the final documents' properties
             return data
 
         try:
