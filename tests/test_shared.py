@@ -293,6 +293,19 @@ def test_session_fixation(fresh: Server) -> None:
     assert again.cookies[SESSION_COOKIE] != fresh.clients["editor"].cookies[SESSION_COOKIE]
 
 
+def test_logging_in_again_ends_the_old_session_and_renews_the_csrf_token(
+        fresh: Server) -> None:
+    client = login(fresh.app, "erik")
+    first_session, first_csrf = client.cookies[SESSION_COOKIE], csrf(client)
+    answer = client.post("/logga-in", data={"csrf_token": first_csrf, "login": "erik",
+                                            "password": PASSWORD})
+    assert answer.status_code == 303
+    assert answer.cookies[SESSION_COOKIE] != first_session
+    assert answer.cookies[CSRF_COOKIE] != first_csrf
+    assert fresh.accounts.session(first_session) is None
+    assert fresh.accounts.session(answer.cookies[SESSION_COOKIE]).name == "erik"
+
+
 def test_csrf_refused_even_when_logged_in(fresh: Server) -> None:
     client = fresh.clients["editor"]
     path = fresh.root / OWN / f"{DOC}.yaml"

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...accounts import Accounts, LoginError
+from .. import security
 from ..auth import SESSION_COOKIE, SESSION_MAX_AGE, safe_next
 from .common import accounts, address, checked_form, page, redirect
 
@@ -40,12 +41,17 @@ async def login(request: Request) -> Response:
             message = "Fel användarnamn eller lösenord."
         return page(request, "login.html", status=401, error=message, next=next_path,
                     login=login_name[:300])
-    # Always a new token: a cookie from before the login is never the session.
+    # Always a new session token, and the browser's earlier session ends: a cookie from
+    # before the login is never the session. The CSRF token is renewed with it.
+    if request.cookies.get(SESSION_COOKIE):
+        found.end_session(request.cookies.get(SESSION_COOKIE), where)
     token = found.new_session(person, where)
     response = redirect(next_path)
+    secure = request.url.scheme == "https"
     response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_MAX_AGE, path="/",
-                        httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+                        httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(security.CSRF_COOKIE, security.new_token(), path="/", httponly=True,
+                        samesite="strict", secure=secure)
     return response
 
 
