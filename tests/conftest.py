@@ -180,3 +180,42 @@ def small_png() -> bytes:
     fig.savefig(buf, format="png")
     plt.close(fig)
     return buf.getvalue()
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """Inputs, textareas and selects of an editing form as a browser would post them (a
+    name that repeats keeps its last value; the pages tested repeat none that matter)."""
+    from html.parser import HTMLParser
+
+    out: dict[str, str] = {}
+
+    class Parser(HTMLParser):
+        textarea: str | None = None
+        select: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit",):
+                if a.get("type") == "checkbox" and "checked" not in a:
+                    return
+                out[a["name"]] = a.get("value") or ""
+            elif tag == "textarea":
+                self.textarea = a.get("name")
+                out[self.textarea or ""] = ""
+            elif tag == "select":
+                self.select = a.get("name")
+            elif tag == "option" and self.select and "selected" in a:
+                out[self.select] = a.get("value", "")
+
+        def handle_endtag(self, tag):
+            if tag == "textarea":
+                self.textarea = None
+            if tag == "select":
+                self.select = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                out[self.textarea] += data
+
+    Parser().feed(html)
+    return out

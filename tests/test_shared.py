@@ -10,12 +10,11 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import MUNICIPALITIES
+from conftest import MUNICIPALITIES, form_fields
 from starlette.testclient import TestClient
 
 from avtalsgen import store
@@ -85,40 +84,6 @@ def csrf(client: TestClient) -> str:
     return client.cookies[CSRF_COOKIE]
 
 
-def fields(html: str) -> dict[str, str]:
-    """The editing form's inputs and textareas as a browser would post them."""
-    out: dict[str, str] = {}
-
-    class Parser(HTMLParser):
-        textarea: str | None = None
-        select: str | None = None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "input" and a.get("name") and a.get("type") not in ("submit",):
-                if a.get("type") == "checkbox" and "checked" not in a:
-                    return
-                out[a["name"]] = a.get("value") or ""
-            elif tag == "textarea":
-                self.textarea = a.get("name")
-                out[self.textarea or ""] = ""
-            elif tag == "select":
-                self.select = a.get("name")
-            elif tag == "option" and self.select and "selected" in a:
-                out[self.select] = a.get("value", "")
-
-        def handle_endtag(self, tag):
-            if tag == "textarea":
-                self.textarea = None
-            if tag == "select":
-                self.select = None
-
-        def handle_data(self, data):
-            if self.textarea:
-                out[self.textarea] += data
-
-    Parser().feed(html)
-    return out
 
 
 # -- the permission matrix ------------------------------------------------------------
@@ -173,7 +138,7 @@ def request(server: Server, route: str, role: str, where: int):
     client = server.clients[role]
     slug, doc = (OWN, DOC) if where == 0 else (OTHER, OTHER_DOC)
     base = f"/k/{slug}"
-    own_form = fields(server.admin.get(f"/k/{OWN}/dok/{DOC}").text)
+    own_form = form_fields(server.admin.get(f"/k/{OWN}/dok/{DOC}").text)
     token = {"csrf_token": csrf(client)}
     if route == "GET list":
         return client.get("/")
@@ -310,7 +275,7 @@ def test_csrf_refused_even_when_logged_in(fresh: Server) -> None:
     client = fresh.clients["editor"]
     path = fresh.root / OWN / f"{DOC}.yaml"
     before = path.read_bytes()
-    form = fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
+    form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
     form.pop("csrf_token")
     assert client.post(f"/k/{OWN}/dok/{DOC}", data=form).status_code == 403
     bad = {**form, "csrf_token": "wrong"}
@@ -351,7 +316,7 @@ def test_reader_cannot_save(fresh: Server) -> None:
     path = fresh.root / OWN / f"{DOC}.yaml"
     before = path.read_bytes()
     commits = git(fresh.root, "rev-list", "--count", "HEAD")
-    form = fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
+    form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
     form["title"] = "Ändrad av en läsare"
     answer = client.post(f"/k/{OWN}/dok/{DOC}", data={**form, "action": "save"})
     assert answer.status_code == 403
@@ -418,7 +383,7 @@ def test_an_edit_withdraws_the_approvals(fresh: Server) -> None:
     answer, version = approve(fresh, "approver kommun")
     assert answer.status_code == 303 and len(fresh.accounts.approvals(OWN, version)) == 1
     client = fresh.clients["editor"]
-    form = fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
+    form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
     form["title"] = "Samverkansöverenskommelse, reviderad"
     assert client.post(f"/k/{OWN}/dok/{DOC}",
                        data={**form, "action": "save"}).status_code == 303
@@ -454,7 +419,7 @@ def test_comments_on_a_section(fresh: Server) -> None:
 
 def test_audit_trail(fresh: Server) -> None:
     editor = fresh.clients["editor"]
-    form = fields(editor.get(f"/k/{OWN}/dok/{DOC}").text)
+    form = form_fields(editor.get(f"/k/{OWN}/dok/{DOC}").text)
     form["title"] = "Ny titel"
     editor.post(f"/k/{OWN}/dok/{DOC}", data={**form, "action": "save"})
     assert editor.get(f"/k/{OWN}/dok/{DOC}/ladda-ner.docx").status_code == 200

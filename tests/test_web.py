@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import MUNICIPALITIES
+from conftest import MUNICIPALITIES, form_fields
 from docx import Document
 from starlette.testclient import TestClient
 
@@ -51,43 +51,6 @@ def token(client: TestClient, path: str = "/") -> str:
     return found.group(1)
 
 
-def fields(html: str) -> dict[str, str]:
-    """Inputs and textareas of the editing form as a browser would post them (a name
-    that repeats keeps its last value; the pages tested here repeat none that matter)."""
-    from html.parser import HTMLParser
-
-    out: dict[str, str] = {}
-
-    class Parser(HTMLParser):
-        textarea: str | None = None
-        select: str | None = None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "input" and a.get("name") and a.get("type") not in ("submit",):
-                if a.get("type") == "checkbox" and "checked" not in a:
-                    return
-                out[a["name"]] = a.get("value") or ""
-            elif tag == "textarea":
-                self.textarea = a.get("name")
-                out[self.textarea or ""] = ""
-            elif tag == "select":
-                self.select = a.get("name")
-            elif tag == "option" and self.select and "selected" in a:
-                out[self.select] = a.get("value", "")
-
-        def handle_endtag(self, tag):
-            if tag == "textarea":
-                self.textarea = None
-            if tag == "select":
-                self.select = None
-
-        def handle_data(self, data):
-            if self.textarea:
-                out[self.textarea] += data
-
-    Parser().feed(html)
-    return out
 
 
 def test_list_shows_status_version_last_change_and_validity(client: TestClient) -> None:
@@ -139,7 +102,7 @@ def test_save_keeps_comments_and_commits_with_the_editors_name(client: TestClien
     path = root / "lulea" / "verksamhetsplan.yaml"
     before = path.read_text(encoding="utf-8")
     page = client.get("/k/lulea/dok/verksamhetsplan").text
-    form = fields(page)
+    form = form_fields(page)
     assert form["title"] == "Verksamhetsplan 2020-2021"
     form["title"] = 'Verksamhetsplan 2020–2021 & "mer" <ny>'
     form["action"] = "save"
@@ -160,7 +123,7 @@ def test_save_keeps_comments_and_commits_with_the_editors_name(client: TestClien
 def test_second_save_of_the_same_version_is_refused_and_kept(client: TestClient,
                                                              root: Path) -> None:
     page = client.get("/k/strangnas/dok/samverkansoverenskommelse").text
-    first, second = fields(page), fields(page)
+    first, second = form_fields(page), form_fields(page)
     first["title"], first["action"] = "Första", "save"
     second["title"], second["action"] = "Andra", "save"
     assert client.post("/k/strangnas/dok/samverkansoverenskommelse", data=first,
@@ -179,7 +142,7 @@ def test_second_save_of_the_same_version_is_refused_and_kept(client: TestClient,
 
 def test_a_problem_shows_next_to_its_field_and_the_draft_is_saved(client: TestClient,
                                                                    root: Path) -> None:
-    form = fields(client.get("/k/lulea/dok/verksamhetsplan").text)
+    form = form_fields(client.get("/k/lulea/dok/verksamhetsplan").text)
     form["title"], form["action"] = "", "save"
     assert client.post("/k/lulea/dok/verksamhetsplan", data=form,
                        follow_redirects=False).status_code == 303
@@ -193,7 +156,7 @@ def test_a_problem_shows_next_to_its_field_and_the_draft_is_saved(client: TestCl
 
 def test_section_form_saves_one_section(client: TestClient, root: Path) -> None:
     url = "/k/lulea/dok/verksamhetsplan/avsnitt/1.0"
-    form = fields(client.get(url).text)
+    form = form_fields(client.get(url).text)
     assert form["sections[1].sections[0].heading"] == "Samverkan - Organisation"
     form["sections[1].sections[0].heading"] = "Samverkan – organisation 😀"
     form["action"] = "save"
@@ -289,7 +252,7 @@ def test_mark_final_lists_what_blocks_it(client: TestClient, root: Path) -> None
 
 
 def test_history_and_changes_between_two_versions(client: TestClient, root: Path) -> None:
-    form = fields(client.get("/k/lulea/dok/verksamhetsplan").text)
+    form = form_fields(client.get("/k/lulea/dok/verksamhetsplan").text)
     form["title"], form["action"] = "Verksamhetsplan 2020–2021 reviderad", "save"
     client.post("/k/lulea/dok/verksamhetsplan", data=form)
     history = client.get("/k/lulea/historik").text
