@@ -215,12 +215,7 @@ class _Renderer(_Controls):
                 control = self.scalar(cell, row[j], _F(cname, f"Rad {i + 1}, {names[j]}",
                                                        item=True), cell=True)
                 cells.append(f"<td>{control}</td>")
-            context = f"rad {i + 1}"
-            cells.append('<td class="row-actions">'
-                         + _button(f"up:{rows_name}[{i}]", "Upp", context, disabled=i == 0)
-                         + _button(f"down:{rows_name}[{i}]", "Ned", context,
-                                   disabled=i == len(rows_v) - 1)
-                         + _button(f"remove:{rows_name}[{i}]", "Ta bort", context) + "</td>")
+            cells.append(_row_actions(f"{rows_name}[{i}]", f"rad {i + 1}", i, len(rows_v)))
             body.append(f"<tr>{''.join(cells)}</tr>")
         foot = ""
         total = _total_preview(owner, value) if owner is not None else None
@@ -259,12 +254,7 @@ class _Renderer(_Controls):
                            item.props[p].get("default", MISSING), p)
                 control = self.scalar(item.prop(p), it.get(p, MISSING), child, cell=True)
                 cells.append(f"<td>{control}</td>")
-            context = f"{singular.lower()} {i + 1}"
-            cells.append('<td class="row-actions">'
-                         + _button(f"up:{iname}", "Upp", context, disabled=i == 0)
-                         + _button(f"down:{iname}", "Ned", context,
-                                   disabled=i == len(items) - 1)
-                         + _button(f"remove:{iname}", "Ta bort", context) + "</td>")
+            cells.append(_row_actions(iname, f"{singular.lower()} {i + 1}", i, len(items)))
             rows.append(f"<tr>{''.join(cells)}</tr>")
         table = (f'<table class="grid"><caption class="visually-hidden">{escape(f.label)}'
                  f'</caption><thead><tr>{head}<th scope="col">Rad</th></tr></thead>'
@@ -322,3 +312,11 @@ def _total_preview(owner: _Shape, value: Any) -> list[str] | None:
         return table_item("", table)["total"]
     except Exception:  # a table that does not validate shows no total
         return None
+
+
+def _row_actions(name: str, context: str, index: int, count: int) -> str:
+    """The move and remove buttons of one grid row."""
+    return ('<td class="row-actions">'
+            + _button(f"up:{name}", "Upp", context, disabled=index == 0)
+            + _button(f"down:{name}", "Ned", context, disabled=index == count - 1)
+            + _button(f"remove:{name}", "Ta bort", context) + "</td>")
