@@ -155,32 +155,64 @@ def _forbidden_character(text: str, shown: Path) -> Problem | None:
                    "allowed in a YAML file; remove it")
 
 
-def load_yaml(path: Path, display: Path | None = None) -> Source:
-    """Parse one YAML file. Raises ConfigError listing every problem in it."""
-    shown = display or path
+def read_bytes(path: Path, shown: Path | None = None) -> bytes | None:
+    """The bytes of a regular file (None if missing), refusing pipes and huge files."""
+    shown = shown or path
     try:
-        info = path.stat()
+        # O_NONBLOCK: opening a FIFO must not hang; fstat then tells what it is.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise ConfigError([Problem(shown, None, "", f"cannot read file: {e.strerror}")]) \
+            from None
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError([Problem(shown, None, "", "not a regular file (a folder, a "
                                        "pipe or a device); a config must be a file")])
         if info.st_size > MAX_CONFIG_BYTES:
             raise ConfigError([Problem(shown, None, "", f"file is larger than "
                                        f"{MAX_CONFIG_BYTES // 1_000_000} MB")])
-        data = path.read_bytes()
-        zeros = max(data[0::2].count(0), data[1::2].count(0))
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or zeros * 4 > len(data):
-            raise ConfigError([Problem(shown, None, "", "the file is UTF-16 text (every "
-                                       "other byte is zero); save it as UTF-8")])
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_CONFIG_BYTES:  # grew while we read it
+                raise ConfigError([Problem(shown, None, "", f"file is larger than "
+                                           f"{MAX_CONFIG_BYTES // 1_000_000} MB")])
+        return b"".join(chunks)
+    except OSError as e:
+        raise ConfigError([Problem(shown, None, "", f"cannot read file: {e.strerror}")]) \
+            from None
+    finally:
+        os.close(fd)
+
+
+def decode(data: bytes, shown: Path) -> str:
+    """UTF-8 text without a BOM; UTF-16 and characters YAML forbids are named."""
+    zeros = max(data[0::2].count(0), data[1::2].count(0))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or zeros * 4 > len(data):
+        raise ConfigError([Problem(shown, None, "", "the file is UTF-16 text (every other "
+                                   "byte is zero); save it as UTF-8")])
+    try:
         text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError([Problem(shown, None, "", "file not found")]) from None
     except UnicodeDecodeError as e:
         raise ConfigError([Problem(shown, None, "", f"not UTF-8 text ({e.reason})")]) from None
-    except OSError as e:
-        raise ConfigError([Problem(shown, None, "", f"cannot read file: {e.strerror}")]) from None
+    text = text.removeprefix("\ufeff")
     bad = _forbidden_character(text, shown)
     if bad:
         raise ConfigError([bad])
+    return text
+
+
+def load_yaml(path: Path, display: Path | None = None) -> Source:
+    """Parse one YAML file. Raises ConfigError listing every problem in it."""
+    shown = display or path
+    data = read_bytes(path, shown)
+    if data is None:
+        raise ConfigError([Problem(shown, None, "", "file not found")])
+    text = decode(data, shown)
     source = Source(shown, None)
     problems: list[Problem] = []
     loader = _Loader(text)

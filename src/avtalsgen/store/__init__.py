@@ -37,6 +37,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .. import output
+from ..config import decode as _decode
+from ..config import read_bytes as _read_bytes
 from ..errors import ConfigError
 from .errors import VERSION_NONE, Conflict, StoreError
 from .git import (
@@ -54,7 +56,7 @@ from .git import (
 )
 from .lock import GIT_LOCK, LOCK, _locked
 from .merge import merge
-from .reading import MAX_FILE_BYTES, _decode, _load, _read_bytes
+from .reading import MAX_FILE_BYTES, _load
 from .writing import _encode, _render, dump
 from .yamlfile import DEFAULT_STYLE, _dump, plain
 from .yamlfile import _same as _same  # tests compare data strictly
