@@ -268,6 +268,15 @@ def check_inside(folder: Path, name: str, suffixes: tuple[str, ...]) -> str | No
     return None
 
 
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def picture_problem(folder: Path, name: str) -> str | None:
+    """Why a picture named in a config (logo, image block) is unusable, or None."""
+    return check_inside(folder, name, PICTURE_SUFFIXES) or files.image_problem(
+        folder / name, PICTURE_SUFFIXES)
+
+
 def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                       documents: dict[str, m.Document],
                       sources: dict[str, Source]) -> list[Problem]:
@@ -309,10 +318,7 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
             report(("signatures",), "a signatures block needs signatories: list them under "
                    "signing.signatories in municipality.yaml")
         elif isinstance(block, m.ImageBlock):
-            problem = check_inside(folder, block.image.file, (".png", ".jpg", ".jpeg"))
-            if problem is None:
-                problem = files.image_problem(folder / block.image.file,
-                                              (".png", ".jpg", ".jpeg"))
+            problem = picture_problem(folder, block.image.file)
             if problem:
                 report(("image", "file"), problem)
         elif isinstance(block, m.GroupBlock) and getattr(muni.organisation, block.group) is None:
@@ -324,9 +330,7 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
         for block, path in group_blocks(muni):
             check(block, path, muni_source, None)
         if muni.logo is not None:
-            problem = check_inside(folder, muni.logo, (".png", ".jpg", ".jpeg"))
-            if problem is None:
-                problem = files.image_problem(folder / muni.logo, (".png", ".jpg", ".jpeg"))
+            problem = picture_problem(folder, muni.logo)
             if problem:
                 problems.append(Problem(muni_source.path, muni_source.line_of(("logo",)),
                                         "logo", problem))
