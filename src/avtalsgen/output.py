@@ -72,15 +72,21 @@ def write_atomic(path: Path, data: bytes,
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """Hold the output folder for one run: a second run on it waits its turn."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "a+b") as handle:
+def file_lock(lockfile: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a file; flock is per open file, so it also serialises
+    threads of one process."""
+    lockfile.parent.mkdir(parents=True, exist_ok=True)
+    with open(lockfile, "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def folder_lock(folder: Path) -> contextlib.AbstractContextManager[None]:
+    """Hold the output folder for one run: a second run on it waits its turn."""
+    return file_lock(folder / LOCK)
 
 
 class Manifest:
