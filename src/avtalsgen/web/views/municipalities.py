@@ -15,6 +15,7 @@ from ... import store
 from ...build import all_targets, init_municipality
 from ...errors import AvtalsgenError
 from ...model import SLUG_PATTERN
+from ..auth import safe_next
 from .common import (
     MAX_NAME,
     NAME_COOKIE,
@@ -103,7 +104,7 @@ async def set_name(request: Request) -> Response:
     form = await checked_form(request)
     name = " ".join(str(form.get("name") or "").split())[:MAX_NAME]
     back = str(form.get("next") or "/")
-    response = redirect(back if back.startswith("/") and not back.startswith("//") else "/")
+    response = redirect(safe_next(back))
     response.set_cookie(NAME_COOKIE, quote(name), httponly=True, samesite="strict", path="/",
                         max_age=365 * 24 * 3600)
     return response
