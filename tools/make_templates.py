@@ -186,6 +186,13 @@ def add_footnotes_part(doc) -> None:
     doc.part.relate_to(part, RT.FOOTNOTES)
 
 
+def when(doc, condition, text, style):
+    """A paragraph shown only when the condition holds ({%p if %} … {%p endif %})."""
+    p(doc, f"{{%p if {condition} %}}")
+    p(doc, text, style=style)
+    p(doc, "{%p endif %}")
+
+
 def p(doc, text="", style=None, run_style=None):
     para = doc.add_paragraph(style=style)
     if text:
@@ -270,9 +277,7 @@ def body_loop(doc) -> None:
         para = p(doc, "{{ it.text }}", style="List Bullet", run_style=run_style)
         para.add_run("{{ it.footnote | footnote_ref }}")
     p(doc, "{%p elif it.kind == 'table' %}")
-    p(doc, "{%p if it.title %}")
-    p(doc, "{{ it.title }}", style="Caption")
-    p(doc, "{%p endif %}")
+    when(doc, "it.title", "{{ it.title }}", "Caption")
     p(doc, "{{p it.xml }}")
     notes(doc)
     p(doc, "{%p elif it.kind in ('chart', 'picture') %}")
@@ -280,13 +285,9 @@ def body_loop(doc) -> None:
     p(doc, "{{p it.caption_xml }}")
     notes(doc)
     p(doc, "{%p elif it.kind == 'signatures' %}")
-    p(doc, "{%p if it.place_date %}")
-    p(doc, "{{ it.place_date }}", style="Signing Place")
-    p(doc, "{%p endif %}")
+    when(doc, "it.place_date", "{{ it.place_date }}", "Signing Place")
     p(doc, "{%p for s in it.signatories %}")
-    p(doc, "{%p if s.place_date %}")
-    p(doc, "{{ s.place_date }}", style="Signing Place")
-    p(doc, "{%p endif %}")
+    when(doc, "s.place_date", "{{ s.place_date }}", "Signing Place")
     p(doc, "{%p if it.dotted %}")
     p(doc, "", style="Signature Line Dotted")
     p(doc, "{%p else %}")
@@ -318,25 +319,17 @@ def cover(doc) -> None:
     p(doc, "{{ kommun.name }}", style="Cover Party")
     p(doc, "{{ polis.name }}", style="Cover Party")
     p(doc, "{{ doc.title }}", style="Cover Title")
-    p(doc, "{%p if doc.subtitle %}")
-    p(doc, "{{ doc.subtitle }}", style="Subtitle")
-    p(doc, "{%p endif %}")
+    when(doc, "doc.subtitle", "{{ doc.subtitle }}", "Subtitle")
     p(doc, "Period: {{ period }}", style="Cover Meta")
-    p(doc, "{%p if doc.adopted %}")
-    p(doc, "{{ doc.adopted }}", style="Cover Meta")
-    p(doc, "{%p endif %}")
+    when(doc, "doc.adopted", "{{ doc.adopted }}", "Cover Meta")
     p(doc, "{%p if draft %}")
     p(doc, "UTKAST version {{ draft.version }}{% if draft.date %}, {{ draft.date }}{% endif %}",
       style="Draft Mark")
     p(doc, "{%p endif %}")
     p(doc, "{%p else %}")
     p(doc, "{{ doc.title }}", style="Title")
-    p(doc, "{%p if doc.subtitle %}")
-    p(doc, "{{ doc.subtitle }}", style="Subtitle")
-    p(doc, "{%p endif %}")
-    p(doc, "{%p if doc.adopted %}")
-    p(doc, "{{ doc.adopted }}", style="Adopted")
-    p(doc, "{%p endif %}")
+    when(doc, "doc.subtitle", "{{ doc.subtitle }}", "Subtitle")
+    when(doc, "doc.adopted", "{{ doc.adopted }}", "Adopted")
     p(doc, "{%p endif %}")
 
 
