@@ -16,14 +16,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import context as ctx
-from . import files
-from .config import TEMPLATES_DIR
+from . import inputs
+from .config import MUNICIPALITY_FILE, TEMPLATES_DIR
 from .errors import AvtalsgenError, Bug, ConfigError, OutputError, Problem
 from .output import Manifest, folder_lock
-from .render import render_docx
-from .validate import Bundle, final_problems, find_folder, is_slug, load_municipality
+
+if TYPE_CHECKING:
+    from .validate import Bundle
+
+# Validation and rendering load pydantic, docxtpl and matplotlib; they are imported
+# where they are used, so a re-run that has nothing to do never waits for them.
 
 DEFAULT_ROOT = Path("municipalities")
 DEFAULT_OUT = Path("output")
@@ -43,6 +47,8 @@ class Outcome:
 
 def load(target: str | Path, root: Path = DEFAULT_ROOT) -> Bundle:
     """Find and validate one municipality (slug under root, or a folder path)."""
+    from .validate import find_folder, load_municipality
+
     folder = find_folder(str(target), root)
     return load_municipality(folder, display_root=Path.cwd())
 
@@ -51,6 +57,8 @@ def check(target: str | Path, root: Path = DEFAULT_ROOT, *,
           final: bool = False) -> tuple[Bundle, list[Problem]]:
     """Validate as `render` would: a final config (or final=True) must pass the final
     checks; a draft gets back what a final render would refuse, as warnings."""
+    from .validate import final_problems
+
     bundle = load(target, root)
     problems = final_problems(bundle)
     if problems and (final or bundle.municipality.status == "final"):
@@ -66,6 +74,8 @@ def all_targets(root: Path = DEFAULT_ROOT) -> list[str]:
 
 def template_for(bundle: Bundle, doc_type: str) -> Path:
     """The template a document renders with; a municipality's own one is vetted first."""
+    from . import files
+
     path = files.template_for(bundle.folder, doc_type)
     if path.parent.parent == bundle.folder:
         problems = files.override_problems(bundle.folder, path)
@@ -92,6 +102,10 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
     A draft carries "UTKAST", the version and its date in the header and in the
     document properties; final documents need a config without placeholders.
     """
+    from . import context as ctx
+    from .render import render_docx
+    from .validate import final_problems
+
     chosen = list(names) or list(bundle.municipality.documents)
     unknown = [n for n in chosen if n not in bundle.documents]
     if unknown:
@@ -123,13 +137,38 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
 
 def render_municipality(target: str | Path, options: Options = Options(), *,
                         root: Path = DEFAULT_ROOT) -> Outcome:
-    """Validate, render and write one municipality's .docx files (PDF: see render_many)."""
+    """Validate, render and write one municipality's .docx files (PDF: see render_many).
+
+    A document whose inputs (see inputs.py) and written file are unchanged since the
+    last run is not rendered again; --force renders everything.
+    """
     start = time.perf_counter()
+    current = _up_to_date_or_none(str(target), options, root)
+    if current is not None:
+        current.seconds = time.perf_counter() - start
+        return current
+    from .validate import find_folder
+
+    digest = inputs.folder_digest(find_folder(str(target), root))
     bundle = load(target, root)
-    rendered = render_bundle(bundle, options.names, final=options.final)
     folder = options.out_dir / bundle.slug
+    chosen = list(options.names) or list(bundle.municipality.documents)
+    templates = {}
+    for name in chosen:
+        doc = bundle.documents.get(name)
+        templates[name] = template_for(bundle, doc.type) if doc else None
+    previous = Manifest(folder)
+    keys = {name: inputs.document_key(digest, path, options.final)
+            if digest and path else None for name, path in templates.items()}
+    todo = [n for n in chosen if options.force or keys[n] is None
+            or _recorded_key(previous, n) != keys[n] or not previous.intact(f"{n}.docx")]
+    rendered = render_bundle(bundle, todo, final=options.final) if todo else {}
+    record = {n: {"template": str(templates[n]), "key": keys[n]}
+              for n in chosen if keys[n] is not None and templates[n] is not None}
     try:
-        outcome = _write(bundle.slug, folder, options, rendered)
+        outcome = _write(bundle.slug, folder, options, rendered,
+                         [n for n in chosen if n not in rendered],
+                         _inputs_record(digest, list(bundle.municipality.documents), record))
     except OSError as e:
         where = e.filename or folder
         raise OutputError(f"cannot write {where}: {e.strerror or e}") from None
@@ -137,7 +176,49 @@ def render_municipality(target: str | Path, options: Options = Options(), *,
     return outcome
 
 
-def _write(slug: str, folder: Path, options: Options, rendered: dict[str, bytes]) -> Outcome:
+def _recorded_key(manifest: Manifest, name: str) -> str | None:
+    entry = manifest.inputs.get("keys", {}).get(name) if manifest.inputs else None
+    return entry["key"] if entry else None
+
+
+def _inputs_record(digest: str | None, names: list[str],
+                   keys: dict[str, dict[str, str]]) -> dict[str, object] | None:
+    return {"folder": digest, "documents": names, "keys": keys} if digest else None
+
+
+def up_to_date(target: str | Path, options: Options, root: Path) -> Outcome | None:
+    """The outcome of a municipality with nothing to do, found without loading it: its
+    folder, templates, avtalsgen and options are as when its files were written, and
+    the files are as written. None when anything must be rendered (or checked)."""
+    slug = str(target)
+    if options.force or not SLUG.fullmatch(slug):
+        return None
+    source = root / slug
+    if not (source / MUNICIPALITY_FILE).is_file() or source.is_symlink():
+        return None
+    manifest = Manifest(options.out_dir / slug)
+    record = manifest.inputs
+    if not record or record["folder"] != inputs.folder_digest(source):
+        return None
+    unchanged = []
+    for name in options.names or record["documents"]:
+        entry = record["keys"].get(name)
+        if entry is None or entry["key"] != inputs.document_key(
+                record["folder"], Path(entry["template"]), options.final):
+            return None
+        for suffix in ("docx", "pdf"):
+            if suffix == "docx" or "pdf" in options.formats:
+                if not manifest.intact(f"{name}.{suffix}"):
+                    return None
+                unchanged.append(options.out_dir / slug / f"{name}.{suffix}")
+    return Outcome(slug, unchanged=unchanged)
+
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def _write(slug: str, folder: Path, options: Options, rendered: dict[str, bytes],
+           kept: list[str], record: dict[str, object] | None) -> Outcome:
     if folder.is_symlink():
         if not folder.exists():
             raise OutputError(f"{folder} is a symlink to {os.readlink(folder)}, which does not "
@@ -157,6 +238,9 @@ def _write(slug: str, folder: Path, options: Options, rendered: dict[str, bytes]
             path = folder / file_name
             (outcome.written if manifest.write(file_name, data) else
              outcome.unchanged).append(path)
+        outcome.unchanged += [folder / f"{name}.docx" for name in kept]
+        if record is not None:
+            manifest.inputs = record
         manifest.save()
     return outcome
 
@@ -167,6 +251,8 @@ NAME_PATTERN = re.compile(r"[^\W\d_][\w .'-]*", re.UNICODE)
 
 def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = None) -> Path:
     """Create municipalities/<slug>/ from the commented example; it validates as is."""
+    from .validate import is_slug
+
     if not is_slug(slug):
         raise ConfigError([Problem(slug, None, "", "not a valid folder name: use lower-case "
                                    "letters a-z, digits, - and _ (e.g. 'pitea')")])
@@ -207,21 +293,27 @@ def render_many(targets: list[str], options: Options = Options(), *,
     LibreOffice process.
     """
     outcomes: list[Outcome] = []
-    if jobs > 1 and len(targets) > 1:
+    # Municipalities with nothing to do are settled here, without a worker.
+    done = {t: _up_to_date_or_none(t, options, root) for t in targets}
+    work = [t for t in targets if done[t] is None]
+    if jobs > 1 and len(work) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(targets))) as pool:
-            futures = [pool.submit(_render_one, t, options, root) for t in targets]
-            for target, future in zip(targets, futures, strict=True):
-                try:
-                    outcomes.append(future.result())
-                except Exception as e:  # the worker itself died (killed, out of memory)
-                    outcomes.append(Outcome(str(target), error=Bug(str(target), e)))
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+            futures = {t: pool.submit(_render_one, t, options, root) for t in work}
+            for target in targets:
+                outcome = done[target]
+                if outcome is None:
+                    try:
+                        outcome = futures[target].result()
+                    except Exception as e:  # the worker itself died (killed, out of memory)
+                        outcome = Outcome(str(target), error=Bug(str(target), e))
+                outcomes.append(outcome)
                 if on_done:
-                    on_done(outcomes[-1])
+                    on_done(outcome)
     else:
         for target in targets:
-            outcomes.append(_render_one(target, options, root))
+            outcomes.append(done[target] or _render_one(target, options, root))
             if on_done:
                 on_done(outcomes[-1])
     bugs = [o.error for o in outcomes if isinstance(o.error, Bug)]
@@ -239,22 +331,35 @@ def render_many(targets: list[str], options: Options = Options(), *,
 
 
 def _convert_pdfs(outcomes: list[Outcome]) -> None:
+    """Convert each new .docx, and each unchanged one whose PDF is missing or not what
+    was written; all in one LibreOffice run."""
     from .pdf import convert
 
-    pairs = [(docx, docx.with_suffix(".pdf")) for o in outcomes
-             for docx in [*o.written, *o.unchanged]]
-    convert(pairs)
+    todo: dict[Path, list[Path]] = {}
     for outcome in outcomes:
-        docs = [*outcome.written, *outcome.unchanged]
-        if not docs:
-            continue
-        with folder_lock(docs[0].parent):
-            manifest = Manifest(docs[0].parent)
+        for docx in [p for p in [*outcome.written, *outcome.unchanged] if p.suffix == ".docx"]:
+            pdf = docx.with_suffix(".pdf")
+            if docx in outcome.written or not Manifest(docx.parent).intact(pdf.name):
+                todo.setdefault(docx.parent, []).append(docx)
+            elif pdf not in outcome.unchanged:
+                outcome.unchanged.append(pdf)
+    convert([(docx, docx.with_suffix(".pdf")) for docs in todo.values() for docx in docs])
+    by_folder = {docx.parent: o for o in outcomes for docx in [*o.written, *o.unchanged]}
+    for folder, docs in todo.items():
+        with folder_lock(folder):
+            manifest = Manifest(folder)
             for docx in docs:
                 pdf = docx.with_suffix(".pdf")
                 manifest.record(pdf.name, pdf.read_bytes())
-                outcome.written.append(pdf)
+                by_folder[folder].written.append(pdf)
             manifest.save()
+
+
+def _up_to_date_or_none(target: str, options: Options, root: Path) -> Outcome | None:
+    try:
+        return up_to_date(target, options, root)
+    except (OSError, ValueError):  # the long way reports an unusual folder properly
+        return None
 
 
 def write_bug_log(bugs: list[Bug], folder: Path) -> Path:

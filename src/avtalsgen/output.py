@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 
@@ -98,19 +99,26 @@ class Manifest:
         self.journal = folder / JOURNAL
         self.damaged = False
         self.hashes: dict[str, str] = {}
+        # What each document was made from (see inputs.py): its folder's digest, the
+        # document names, and per document the template and input key.
+        self.inputs: dict[str, Any] = {}
         try:
-            files = json.loads(self.path.read_text("utf-8"))["files"]
+            body = json.loads(self.path.read_text("utf-8"))
+            files = body["files"]
             if not (isinstance(files, dict) and all(
                     isinstance(k, str) and isinstance(v, str) for k, v in files.items())):
                 raise TypeError
             self.hashes = files
+            inputs = body.get("inputs")
+            if _inputs_shape(inputs):
+                self.inputs = inputs
         except FileNotFoundError:
             pass
         except (ValueError, KeyError, TypeError, UnicodeDecodeError, OSError):
             self.damaged = True
         # Hashes of files written by a run that died before it saved the manifest.
         self.pending: dict[str, set[str]] = {}
-        with contextlib.suppress(FileNotFoundError, UnicodeDecodeError):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
             for line in self.journal.read_text("utf-8").splitlines():
                 digest, _, name = line.partition(" ")
                 if len(digest) == 64 and name:
@@ -154,13 +162,36 @@ class Manifest:
         self.hashes[name] = digest
         return True
 
+    def intact(self, name: str) -> bool:
+        """True when the file is there and is exactly what avtalsgen last wrote."""
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError:
+            return False
+        return self.hashes.get(name) == sha256(data)
+
     def record(self, name: str, data: bytes) -> None:
         """Note a file written by another process (LibreOffice) as generated."""
         self.hashes[name] = sha256(data)
 
     def save(self) -> None:
-        body = json.dumps({"generator": "avtalsgen", "files": dict(sorted(self.hashes.items()))},
-                          indent=2, ensure_ascii=False) + "\n"
+        content: dict[str, Any] = {"generator": "avtalsgen",
+                                   "files": dict(sorted(self.hashes.items()))}
+        if self.inputs:
+            content["inputs"] = self.inputs
+        body = json.dumps(content, indent=2, ensure_ascii=False) + "\n"
         write_atomic(self.path, body.encode("utf-8"))
         self.journal.unlink(missing_ok=True)
         self.damaged = False
+
+
+def _inputs_shape(inputs: Any) -> bool:
+    """A manifest's inputs record is used only when it has exactly the expected shape."""
+    if not isinstance(inputs, dict):
+        return False
+    folder, names, keys = inputs.get("folder"), inputs.get("documents"), inputs.get("keys")
+    return (isinstance(folder, str) and isinstance(names, list)
+            and all(isinstance(n, str) for n in names) and isinstance(keys, dict)
+            and all(isinstance(k, str) and isinstance(v, dict)
+                    and isinstance(v.get("template"), str) and isinstance(v.get("key"), str)
+                    for k, v in keys.items()))
