@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from .errors import ConfigError, Problem
 
@@ -52,11 +58,16 @@ MAX_ALIAS_VALUES = 10_000  # values that aliases may add beyond those written ou
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader whose scalars we construct one by one (no arbitrary objects), with the
-    nesting of the document bounded while it is composed (the composer recurses)."""
+class _Bounded(Composer, SafeConstructor, Resolver):
+    """A safe loader whose scalars we construct one by one (no arbitrary objects), with
+    the nesting of the document bounded while it is composed (the composer recurses)."""
 
     depth = 0
+
+    def __init__(self) -> None:
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.depth += 1
@@ -68,6 +79,30 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
+class _PyLoader(_Bounded, Reader, Scanner, Parser):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _Bounded.__init__(self)
+
+
+try:  # libyaml scans and parses about ten times faster than PyYAML's Python code
+    from yaml.cyaml import CParser
+
+    class _CLoader(_Bounded, CParser):  # type: ignore[misc]
+        """libyaml's scanner and parser; composing stays in Python (it is cheap), so the
+        depth bound holds before anything could recurse in C."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _Bounded.__init__(self)
+
+    _Loader: type[_Bounded] = _CLoader
+except ImportError:  # PyYAML built without libyaml
+    _Loader = _PyLoader
+
+
 class _TooDeep(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
@@ -76,7 +111,7 @@ class _TooDeep(Exception):
 class _Walk:
     """State of one walk over the node graph: the alias budget and merge bookkeeping."""
 
-    def __init__(self, source: Source, loader: _Loader, problems: list[Problem]) -> None:
+    def __init__(self, source: Source, loader: _Bounded, problems: list[Problem]) -> None:
         self.source, self.loader, self.problems = source, loader, problems
         self.seen: set[int] = set()
         self.visits = 0
