@@ -58,13 +58,17 @@ MAX_ALIAS_VALUES = 10_000  # values that aliases may add beyond those written ou
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _Bounded(Composer, SafeConstructor, Resolver):
-    """A safe loader whose scalars we construct one by one (no arbitrary objects), with
-    the nesting of the document bounded while it is composed (the composer recurses)."""
+class _PyLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver):
+    """PyYAML's safe loader in Python, used where PyYAML lacks libyaml. Scalars are
+    constructed one by one (no arbitrary objects), and the nesting is bounded while
+    the document is composed (the composer recurses)."""
 
     depth = 0
 
-    def __init__(self) -> None:
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
@@ -79,26 +83,19 @@ class _Bounded(Composer, SafeConstructor, Resolver):
             self.depth -= 1
 
 
-class _PyLoader(_Bounded, Reader, Scanner, Parser):
-    def __init__(self, stream: str) -> None:
-        Reader.__init__(self, stream)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        _Bounded.__init__(self)
-
-
-try:  # libyaml scans and parses about ten times faster than PyYAML's Python code
+try:  # libyaml scans, parses and composes about ten times faster than PyYAML's Python
     from yaml.cyaml import CParser
 
-    class _CLoader(_Bounded, CParser):  # type: ignore[misc]
-        """libyaml's scanner and parser; composing stays in Python (it is cheap), so the
-        depth bound holds before anything could recurse in C."""
+    class _CLoader(CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """libyaml, which refuses more than 1 000 levels itself while composing; the
+        walk over its nodes holds our bound."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
-            _Bounded.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
 
-    _Loader: type[_Bounded] = _CLoader
+    _Loader: type[SafeConstructor] = _CLoader
 except ImportError:  # PyYAML built without libyaml
     _Loader = _PyLoader
 
@@ -111,7 +108,7 @@ class _TooDeep(Exception):
 class _Walk:
     """State of one walk over the node graph: the alias budget and merge bookkeeping."""
 
-    def __init__(self, source: Source, loader: _Bounded, problems: list[Problem]) -> None:
+    def __init__(self, source: Source, loader: Any, problems: list[Problem]) -> None:
         self.source, self.loader, self.problems = source, loader, problems
         self.seen: set[int] = set()
         self.visits = 0

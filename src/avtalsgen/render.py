@@ -138,6 +138,13 @@ class WordTemplate(DocxTemplate):
         xml = self._patched("document", self.get_xml)
         return self.render_xml_part(xml, self.docx._part, context, jinja_env)
 
+    def render_properties(self, context: dict[str, Any], jinja_env: Any = None) -> None:
+        # As docxtpl does, but compiled once per text: docxtpl compiles each property
+        # for every document, a tenth of a document's time.
+        props = self.docx.core_properties
+        for name in ("author", "comments", "identifier", "language", "subject", "title"):
+            setattr(props, name, _compiled(getattr(props, name)).render(context))
+
     def build_headers_footers_xml(self, context: dict[str, Any], uri: str,
                                   jinja_env: Any = None) -> Any:
         for rel_key, part in self.get_headers_footers(uri):
@@ -290,11 +297,12 @@ class _FixedTimeZip:
         self._zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED)
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
-        # Level 1: nearly the same size for these small XML parts, much less time.
+        # zlib's default level, as python-docx and docxtpl use: level 1 saved 0.6 ms a
+        # document but left files about a third larger.
         info = zipfile.ZipInfo(pack_uri.membername, date_time=FIXED_ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
-        self._zip.writestr(info, blob, compresslevel=1)
+        self._zip.writestr(info, blob, compresslevel=6)
 
     def close(self) -> None:
         self._zip.close()
