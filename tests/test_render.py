@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -114,8 +115,11 @@ def test_charts_have_caption_alt_text_and_numbering(rendered: Path) -> None:
     assert len(docprs) == 10
     for docpr in docprs:
         assert len(docpr.get("descr", "")) > 20
+    # Native Word charts (tests/test_wordcharts.py), each with its workbook.
     with zipfile.ZipFile(path) as z:
-        assert len([n for n in z.namelist() if n.startswith("word/media/")]) == 10
+        names = z.namelist()
+    assert len([n for n in names if re.fullmatch(r"word/charts/chart\d+\.xml", n)]) == 10
+    assert len([n for n in names if n.startswith("word/embeddings/")]) == 10
     # Each caption's number is a SEQ field, so Word can list and cross-reference figures.
     seq = [p for p in doc.paragraphs if p.style.name == "Caption"
            and "SEQ Linjediagram" in "".join(p._p.itertext())]
@@ -131,3 +135,31 @@ def test_rendering_is_reproducible(rendered: Path, tmp_path: Path) -> None:
     for name in ("samverkansoverenskommelse.docx", "verksamhetsplan.docx"):
         assert (tmp_path / "lulea" / name).read_bytes() == \
             (rendered / "lulea" / name).read_bytes()
+
+
+def test_approvals_are_printed_under_the_title_of_a_final_document(tmp_path: Path) -> None:
+    """Who approved for each party is on the first page (and so in the PDF), not only in
+    the file's properties; a draft prints none."""
+    from conftest import minimal_municipality, write_municipality
+
+    from avtalsgen.build import Options, render_municipality
+
+    approvals = [{"name": "Kajsa Kommun", "party": "kommun", "date": "2026-11-20"},
+                 {"name": "Per Polis", "party": "polis", "date": "2026-11-21"}]
+    doc = {"type": "agreement", "title": "Överenskommelse",
+           "sections": [{"heading": "Syfte", "content": ["Text."]}]}
+    expected = ["Godkänd för kommunen av Kajsa Kommun 2026-11-20",
+                "Godkänd för polisen av Per Polis 2026-11-21"]
+    for title_page in (True, False):
+        for status in ("final", "draft"):
+            folder = write_municipality(
+                tmp_path / f"{status}{title_page}" / "provby",
+                minimal_municipality(status=status, approvals=approvals),
+                {"avtal": {**doc, "title_page": title_page}})
+            out = tmp_path / f"out-{status}{title_page}"
+            render_municipality(str(folder), Options(out_dir=out))
+            texts = [t for _style, t in visible_paragraphs(out / "provby" / "avtal.docx")]
+            printed = [t for t in texts if t.startswith("Godkänd för")]
+            assert printed == (expected if status == "final" else []), (status, title_page)
+            if status == "final":
+                assert texts.index(expected[0]) < texts.index("Syfte")

@@ -193,6 +193,13 @@ def when(doc, condition, text, style):
     p(doc, "{%p endif %}")
 
 
+def each(doc, items, style):
+    """One paragraph per text in a list of the context."""
+    p(doc, f"{{%p for text in {items} %}}")
+    p(doc, "{{ text }}", style=style)
+    p(doc, "{%p endfor %}")
+
+
 def p(doc, text="", style=None, run_style=None):
     para = doc.add_paragraph(style=style)
     if text:
@@ -322,6 +329,7 @@ def cover(doc) -> None:
     when(doc, "doc.subtitle", "{{ doc.subtitle }}", "Subtitle")
     p(doc, "Period: {{ period }}", style="Cover Meta")
     when(doc, "doc.adopted", "{{ doc.adopted }}", "Cover Meta")
+    each(doc, "approvals", "Cover Meta")
     p(doc, "{%p if draft %}")
     p(doc, "UTKAST version {{ draft.version }}{% if draft.date %}, {{ draft.date }}{% endif %}",
       style="Draft Mark")
@@ -330,6 +338,7 @@ def cover(doc) -> None:
     p(doc, "{{ doc.title }}", style="Title")
     when(doc, "doc.subtitle", "{{ doc.subtitle }}", "Subtitle")
     when(doc, "doc.adopted", "{{ doc.adopted }}", "Adopted")
+    each(doc, "approvals", "Adopted")
     p(doc, "{%p endif %}")
 
 

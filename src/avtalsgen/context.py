@@ -430,6 +430,10 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         "logo": muni.logo,
         "header": muni.header,
         "numberings": b.numberings,
+        # Who approved the final version for each party, printed under the title.
+        "approvals": [] if draft else [
+            f"Godkänd för {a.party}en av {a.name} {datum_kort(a.date)}"
+            for a in muni.approvals],
     }
 
 
