@@ -388,3 +388,17 @@ def test_value_axis_uses_swedish_numbers() -> None:
                                      unit="percent"))
     labels = [t.get_text() for t in pct.ax.get_yticklabels() if t in pct.texts]
     assert labels and all(s.endswith(" %") for s in labels)
+
+
+def test_stacked_bars_pile_up_away_from_zero() -> None:
+    """`stacked: true` with `render: image`: each series sits on the ones before it,
+    negative values below zero."""
+    stacked = m.Chart.model_validate({"table": "t", "kind": "bar", "stacked": True,
+                                      "render": "image", "caption": "c", "alt": "a"})
+    d = Drawn(stacked, table(["x", "a", "b"], [["Ett", 1, -2], ["Två", 3, 4]]))
+    first, second = d.ax.containers
+    assert [p.get_x() for p in first.patches] == [p.get_x() for p in second.patches]
+    assert [p.get_y() for p in second.patches] == [1, 0]  # on 1; beside the -2, from 0
+    assert [p.get_height() for p in second.patches] == [3, 4]
+    assert first.patches[1].get_y() == 0 and first.patches[1].get_height() == -2
+    assert_print_ready(d)

@@ -31,6 +31,7 @@ from avtalsgen.build import Options, init_municipality, load, render_bundle, ren
 from avtalsgen.errors import AvtalsgenError
 from avtalsgen.importing.report import ImportReport
 from avtalsgen.importing.word import import_docx
+from avtalsgen.render import charts_as_pictures
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("fidelity", REPO.parent / "shared/tools/fidelity.py")
@@ -90,13 +91,17 @@ def structure(path: Path) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed municipalities and the init example, rendered once."""
+    """The seed municipalities and the init example, rendered once, charts as pictures:
+    the importer keeps a picture as a picture, but a Word chart only as its caption
+    (test_nothing_is_dropped)."""
     root = tmp_path_factory.mktemp("root")
     for slug in SEEDS:
         shutil.copytree(REPO / "municipalities" / slug, root / slug)
     init_municipality(EXAMPLE, root, "Exempelby")
     out = tmp_path_factory.mktemp("out")
-    for outcome in render_many([*SEEDS, EXAMPLE], Options(out_dir=out), root=root):
+    with charts_as_pictures():
+        outcomes = render_many([*SEEDS, EXAMPLE], Options(out_dir=out), root=root)
+    for outcome in outcomes:
         assert outcome.error is None, outcome.error
     return out
 

@@ -1,4 +1,6 @@
-"""Charts drawn with matplotlib from the same table data the documents show.
+"""Charts as pictures, drawn with matplotlib from the same table data the documents
+show: for `render: image` and the editor's HTML preview (wordcharts.py makes the
+native Word charts documents have by default).
 
 Print-ready: the figure is 6.3 in wide at 200 dpi (Word shows it 15.5 cm wide, so
 about 206 dpi on paper), the text is in Carlito (metric twin of the templates'
@@ -90,7 +92,9 @@ def _number(table: m.Table) -> Callable[[float], str]:
     return lambda v: _text(fmt(round(v, 6) + 0.0))  # + 0.0: no '-0'
 
 
-def _series(table: m.Table, by: str) -> tuple[list[str], list[tuple[str, list[float]]]]:
+def table_series(table: m.Table, by: str) -> tuple[list[str], list[tuple[str, list[float]]]]:
+    """Categories and (name, values) series: a row per series, or a column per series
+    (`series: columns`); a blank or text cell is NaN. Pictures and Word charts alike."""
     labels = [str(c) for c in table.columns[1:]]
     series = [(str(row[0]), [float(v) if isinstance(v, (int, float)) else float("nan")
                              for v in row[1:]]) for row in table.rows]
@@ -209,15 +213,25 @@ def _fit_xticks(ax: Axes, labels: list[str], renderer: RendererBase,
 
 def _xy(fig: Figure, renderer: RendererBase, chart: m.Chart, table: m.Table,
         banner: Text | None, banner_h: float) -> None:
-    labels, series = _series(table, chart.series)
+    labels, series = table_series(table, chart.series)
     height0 = fig.get_figheight()
     ax = fig.add_axes((0.1, 0.3, 0.85, PLOT_HEIGHT_IN / height0))
     xs = list(range(len(labels)))
     if chart.kind == "bar":
         n = len(series)
-        width = 0.8 / max(n, 1)
+        width = 0.6 if chart.stacked else 0.8 / max(n, 1)
+        above, below = [0.0] * len(xs), [0.0] * len(xs)  # stacks grow away from zero
         for i, (name, values) in enumerate(series):
-            ax.bar([x + (i - (n - 1) / 2) * width for x in xs], values, width, label=name,
+            if chart.stacked:
+                shown = [v if math.isfinite(v) else 0.0 for v in values]
+                bottom = [below[j] if v < 0 else above[j] for j, v in enumerate(shown)]
+                for j, v in enumerate(shown):
+                    (below if v < 0 else above)[j] += v
+                at = xs
+            else:
+                shown, bottom = values, [0.0] * len(xs)
+                at = [x + (i - (n - 1) / 2) * width for x in xs]
+            ax.bar(at, shown, width, bottom=bottom, label=name,
                    color=PALETTE[i % len(PALETTE)], hatch=BAR_HATCHES[i % len(BAR_HATCHES)],
                    edgecolor="white", linewidth=0.5)
         finite = [v for _, values in series for v in values if math.isfinite(v)]
@@ -285,7 +299,7 @@ def _xy(fig: Figure, renderer: RendererBase, chart: m.Chart, table: m.Table,
 
 def _pie(fig: Figure, renderer: RendererBase, chart: m.Chart, table: m.Table,
          banner: Text | None, banner_h: float) -> None:
-    labels, series = _series(table, chart.series)
+    labels, series = table_series(table, chart.series)
     _name, values = series[0]
     shown = [v if math.isfinite(v) else 0.0 for v in values]
     ax = fig.add_axes((0.0, 0.0, PIE_IN / WIDTH_IN, PIE_IN / fig.get_figheight()))

@@ -298,7 +298,7 @@ def _close(a: Any, b: Any) -> bool:
 
 
 class Chart(Model):
-    """Diagram ritat ur en tabell (matplotlib)."""
+    """Diagram ritat ur en tabell: ett Word-diagram med sina data, eller en bild."""
 
     table: Id = d("Id för tabellen i statistics.yaml som diagrammet ritas ur.")
     kind: Literal["line", "bar", "pie"] = d("Diagramtyp: line, bar eller pie.")
@@ -306,6 +306,21 @@ class Chart(Model):
     alt: Name = d("Alternativtext för skärmläsare: vad diagrammet visar.")
     series: Literal["rows", "columns"] = d(
         "rows: varje rad är en serie (standard 'rows'); columns: varje kolumn.", default="rows")
+    stacked: bool = d("Staplade staplar (bara för kind: bar): seriernas värden läggs på "
+                      "varandra i stället för bredvid varandra.", default=False)
+    render: Literal["native", "image"] = d(
+        "'native' (standard): ett Word-diagram med sina data, som kan redigeras i Word; "
+        "'image': en bild (PNG) av diagrammet.", default="native")
+
+    @model_validator(mode="after")
+    def _stacked_bars_only(self) -> Chart:
+        if self.stacked and self.kind != "bar":
+            _field_errors("Chart", [InitErrorDetails(
+                type=PydanticCustomError(
+                    "stacked_not_bar",
+                    f"only a bar chart can be stacked (kind is {self.kind!r})"),
+                loc=("stacked",), input=True)])
+        return self
 
 
 # --- content blocks -------------------------------------------------------------

@@ -12,7 +12,9 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -206,6 +208,54 @@ def _chart_png(chart: str, table: str) -> bytes:
                              m.Table.model_validate(json.loads(table)))
 
 
+@lru_cache(maxsize=256)
+def _chart_parts(chart: str, table: str) -> Any:
+    """A native chart's XML and workbook (wordcharts.WordChart), kept like _chart_png."""
+    from . import wordcharts  # python-pptx: imported only when a document has a chart
+
+    return wordcharts.build(m.Chart.model_validate(json.loads(chart)),
+                            m.Table.model_validate(json.loads(table)))
+
+
+_CHARTS_AS_PICTURES: ContextVar[bool] = ContextVar("charts_as_pictures", default=False)
+
+
+@contextmanager
+def charts_as_pictures() -> Iterator[None]:
+    """Render every chart as a picture meanwhile: for previews (HTML) that cannot show
+    a Word chart."""
+    token = _CHARTS_AS_PICTURES.set(True)
+    try:
+        yield
+    finally:
+        _CHARTS_AS_PICTURES.reset(token)
+
+
+def _word_chart(tpl: WordTemplate, chart: Any, alt: str, title: str) -> Opaque:
+    """A native Word chart: its parts join the package where the template prints it."""
+    def insert() -> str:
+        from . import wordcharts
+
+        rid = wordcharts.embed(tpl.current_rendering_part, chart)
+        drawing = wordcharts.drawing(rid, CHART_WIDTH, chart.height, alt, title)
+        return f'</w:t></w:r><w:r>{drawing}</w:r><w:r><w:t xml:space="preserve">'
+
+    return Opaque(insert)
+
+
+def _figure(tpl: WordTemplate, item: dict[str, Any], pictures: dict[str, bytes]) -> Opaque:
+    """A chart (a Word chart, or a picture with `render: image`) or a picture block."""
+    if item["kind"] == "picture":
+        return Picture(tpl, pictures[item["file"]], item["alt"], item["caption"],
+                       width=Cm(item["width"])).marker()
+    key = (json.dumps(item["chart"], sort_keys=True, default=str),
+           json.dumps(item["table"], sort_keys=True, default=str))
+    if item["chart"].get("render", "native") == "native" and not _CHARTS_AS_PICTURES.get():
+        return _word_chart(tpl, _chart_parts(*key), item["alt"], item["caption"])
+    return Picture(tpl, _chart_png(*key), item["alt"], item["caption"],
+                   width=CHART_WIDTH).marker()
+
+
 def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
                  pictures: dict[str, bytes]) -> None:
     """Turn table, chart, picture, toc and numbered items into Word markup for this
@@ -234,14 +284,7 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
                             + escape(item["text"][at:]))
             item["footnote"] = None
         elif kind in ("chart", "picture"):
-            if kind == "chart":
-                data = _chart_png(json.dumps(item["chart"], sort_keys=True, default=str),
-                                  json.dumps(item["table"], sort_keys=True, default=str))
-                size = {"width": CHART_WIDTH}
-            else:
-                data = pictures[item["file"]]
-                size = {"width": Cm(item["width"])}
-            item["image"] = Picture(tpl, data, item["alt"], item["caption"], **size).marker()
+            item["image"] = _figure(tpl, item, pictures)
             item["caption_xml"] = wordxml.caption(item["label"], item["number"],
                                                   item["caption_text"])
     if logo is not None:
