@@ -43,7 +43,7 @@ STATUS = {"green": ("Gr√∂n", "C6EFCE"), "yellow": ("Gul", "FFEB9C"), "red": ("R√
 
 # What templates may use: the top-level names and every field of every item.
 CONTEXT_NAMES = frozenset({"doc", "kommun", "polis", "period", "body", "footnotes", "draft",
-                           "logo", "numberings", "header"})
+                           "logo", "numberings", "header", "approvals"})
 CONTEXT_ATTRIBUTES = frozenset({
     # doc
     "name", "type", "title", "subtitle", "adopted", "title_page",
