@@ -10,10 +10,12 @@ The package is read with lxml (word_read, word_runs, word_styles: text, effectiv
 formatting, Word numbering, fields, footnotes, pictures, merged cells). Structure comes
 from styles and from direct formatting (word_body), sections and labelled fields from
 the headings and labels (word_sections, word_fields), tables from their contents
-(word_tables); the front of the document, the parties, the period and the signatures
-are what the templates print again from the config (word_front, word_meta,
-word_signatures); library texts become clauses (word_clauses). Whatever cannot be placed
-is kept as text with a comment in the YAML (word_yaml) and a line in the report.
+(word_tables), Word charts from the figures their chart parts keep (word_charts: a
+statistics table and a chart block drawn from it); the front of the document, the
+parties, the period and the signatures are what the templates print again from the
+config (word_front, word_meta, word_signatures); library texts become clauses
+(word_clauses). Whatever cannot be placed is kept as text with a comment in the YAML
+(word_yaml) and a line in the report.
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ class _Import:
         self.report.count("images")
         return name
 
-    # -- tables and signatures (called by Sections) ---------------------------------
+    # -- tables, charts and signatures (called by Sections) -------------------------
     def table(self, imported: Imported, caption: str | None) -> Any:
         self.report.count("tables")
         if imported.kind == "measures":
@@ -172,17 +174,58 @@ class _Import:
         self.report.count("statistics tables" if imported.kind == "statistics"
                           else "text tables")
         named = caption or imported.data.get("title") or str(imported.data["columns"][0])
+        block: dict[str, Any] = {"table": self.new_table(named, imported.data)}
+        if caption:
+            block["caption"] = caption
+        return block
+
+    def chart(self, data: dict[str, Any]) -> Any:
+        """A chart block drawn from its own statistics table, or from a table the
+        document showed with the same figures."""
+        self.report.count("charts with their data")
+        chart, table = data["chart"], data["table"]
+        found = self.same_table(table)
+        table_id = found[0] if found else self.new_table(chart["caption"], table)
+        block: dict[str, Any] = {"table": table_id, "kind": chart["kind"],
+                                 "caption": chart["caption"], "alt": chart["alt"]}
+        if found and found[1] == "columns":
+            block["series"] = "columns"
+        if chart.get("stacked"):
+            block["stacked"] = True
+        return {"chart": block}
+
+    def same_table(self, table: dict[str, Any]) -> tuple[str, str] | None:
+        """(id, series) of a table imported earlier that holds the chart's figures, as
+        rows or as columns, with the same unit, decimals, source and sample mark."""
+        want = [row[1:] for row in table["rows"]]
+        names = [row[0] for row in table["rows"]]
+        for table_id, known in self.tables.items():
+            if any(known.get(k) != table.get(k) for k in ("unit", "source", "sample_data")) \
+                    or table.get("decimals") not in (None, known.get("decimals")):
+                continue
+            rows = known.get("rows") or []
+            labels = [str(c) for c in (known.get("columns") or [])[1:]]
+            figures = [row[1:] for row in rows]
+            if any(len(row) != len(labels) for row in figures):
+                continue
+            if labels == table["columns"][1:] and [str(r[0]) for r in rows] == names \
+                    and figures == want:
+                return table_id, "rows"
+            if [str(r[0]) for r in rows] == table["columns"][1:] and labels == names and \
+                    [list(col) for col in zip(*figures, strict=True)] == want:
+                return table_id, "columns"
+        return None
+
+    def new_table(self, named: str, data: dict[str, Any]) -> str:
+        """A new statistics table, its id made from its name (unique)."""
         base = meta.slug(named, 40, default="tabell").replace("-", "_")
         table_id, n = base, 1
         while table_id in self.taken_ids:
             n += 1
             table_id = f"{base}_{n}"
         self.taken_ids.add(table_id)
-        self.tables[table_id] = imported.data
-        block: dict[str, Any] = {"table": table_id}
-        if caption:
-            block["caption"] = caption
-        return block
+        self.tables[table_id] = data
+        return table_id
 
     def signatures(self, data: dict[str, Any]) -> list[Any]:
         """A signatures block when the signatories are (or become) the municipality's;

@@ -1,7 +1,8 @@
 """The body of a Word document for import, as a list of units: headings (by style, or
 by direct formatting: short and bold or larger), labels, paragraphs, list items (by
 style, Word numbering or typed "-", "•", "1."), tables with their captions and
-source notes, pictures with their captions, signature blocks and page breaks."""
+source notes, pictures with their captions, Word charts with their figures, signature
+blocks and page breaks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
+from .. import model as m
+from ..context import SAMPLE_MARK
+from ..validate import chart_data_problem
+from .word_charts import ChartData
 from .word_read import Docx, Para, Picture, Table
 from .word_signatures import is_signature_start, read_signatures, signature_table
 from .word_tables import Imported, convert
@@ -34,7 +41,7 @@ PLAIN_STYLES = ("caption", "table note", "adopted", "figure", "title", "subtitle
 
 @dataclass
 class Unit:
-    kind: str  # heading, label, para, item, table, image, signatures, page_break
+    kind: str  # heading, label, para, item, table, chart, image, signatures, page_break
     text: str = ""
     data: Any = None  # the block (or item) as config data
     level: int = 0  # a heading's level; 0 while it is to be inferred
@@ -61,6 +68,7 @@ class Body:
         self.content_notes: list[str] = []  # what content() noted, for the unit made next
         self.captions: dict[int, str] = {}  # caption and note paragraphs already used
         self.picture_count = 0
+        self.chart_count = 0
 
     def read(self) -> list[Unit]:
         body = self.doc.body
@@ -222,13 +230,9 @@ class Body:
                 self.units.append(self.image(i, picture))
 
     def image(self, i: int, picture: Picture) -> Unit:
-        caption, chart_kind = self.caption_after(i)
         if picture.chart:
-            text = caption or picture.alt or "diagram"
-            unit = Unit("para", text, data=text)
-            unit.notes.append(f"a Word chart cannot be imported; its caption is kept as text "
-                              f"({text[:50]!r}): draw it from a statistics table instead")
-            return unit
+            return self.chart(i, picture)
+        caption, chart_kind = self.caption_after(i)
         name = self.picture_name(picture)
         if name is None:
             text = caption or picture.alt
@@ -252,6 +256,63 @@ class Body:
         if picture.width_cm:
             image["width"] = round(min(max(picture.width_cm, 1.0), 16.0), 1)
         return Unit("image", caption, data={"image": image}, notes=notes)
+
+    def chart(self, i: int, picture: Picture) -> Unit:
+        """A Word chart: a chart block with the statistics table it is drawn from; without
+        figures to read, its caption as text."""
+        data = picture.chart_data
+        problem = picture.chart_problem if data is None else _undrawable(data)
+        if data is None or problem:
+            caption, _label = self.caption_after(i)
+            text = caption or picture.alt or "diagram"
+            unit = Unit("para", text, data=text)
+            unit.notes.append(f"a Word chart cannot be imported ({problem}); "
+                              f"its caption is kept as text ({text[:50]!r}): draw it from a "
+                              "statistics table instead")
+            return unit
+        # A caption above the chart is taken first: the one below may be the next one's.
+        caption = self.caption_before()
+        if caption is None:
+            caption, _label = self.caption_after(i)
+        after = i + 2 if i + 1 in self.captions else i + 1  # where a source note may be
+        self.chart_count += 1
+        notes = list(data.notes)
+        caption, marked = _unmark(caption or "")
+        alt, alt_marked = _unmark(picture.alt)
+        if data.title and data.title != caption:
+            notes.append(f"the chart's title {data.title[:50]!r} is not drawn: avtalsgen's "
+                         "charts have a caption instead" if caption else
+                         f"the chart has no caption: its title {data.title[:50]!r} was used")
+        if not caption:
+            caption = data.title or alt or f"Diagram {self.chart_count}"
+            if not data.title:
+                notes.append(f"the chart has no caption: {caption[:50]!r} was used")
+        if not alt:
+            alt = caption
+            notes.append("the chart has no alt text: its caption was used")
+        table = data.table()
+        table.update(self.table_note(after) or {})
+        if data.sample or marked or alt_marked:
+            table["sample_data"] = True
+        chart: dict[str, Any] = {"kind": data.kind, "caption": caption, "alt": alt}
+        if data.stacked:
+            chart["stacked"] = True
+        return Unit("chart", caption, data={"chart": chart, "table": table}, notes=notes)
+
+    def caption_before(self) -> str | None:
+        """A chart's caption just before it ("Diagram 2. …" as the last paragraph)."""
+        last = self.units[-1] if self.units else None
+        if last is None or last.kind != "para" or not isinstance(last.data, str):
+            return None
+        match = _CAPTION.match(last.text)
+        if not match or match.group(1).lower() == "tabell" or not (
+                last.style == "caption" or re.search(r"[.:]\s*$", match.group(0))):
+            return None
+        text = last.text[match.end():].strip()
+        if not text:
+            return None
+        self.units.pop()
+        return text
 
     def caption_after(self, i: int) -> tuple[str | None, str | None]:
         """A caption paragraph right after a picture: its text without "Figur 3."."""
@@ -308,24 +369,50 @@ class Body:
 
     def source_note(self, i: int, imported: Imported) -> None:
         """"Källa: …" (or avtalsgen's sample-data note) right after a table."""
+        if imported.kind != "measures":
+            imported.data.update(self.table_note(i + 1) or {})
+
+    def table_note(self, j: int) -> dict[str, Any] | None:
+        """The source, or avtalsgen's sample-data note, in the paragraph at j (or the first
+        after it with text), as table fields; that paragraph is then used up."""
         body = self.doc.body
-        j = i + 1
         while j < len(body) and isinstance(body[j], Para) and not body[j].text.strip() \
                 and not body[j].pictures:
             j += 1
-        if j >= len(body) or not isinstance(body[j], Para) or imported.kind == "measures":
-            return
+        if j >= len(body) or not isinstance(body[j], Para) or j in self.captions:
+            return None
         text = body[j].text.strip()
         source, sample = _SOURCE.match(text), _SAMPLE.match(text)
+        found: dict[str, Any] = {}
         if source and "\n" not in text:
-            imported.data["source"] = source.group(1).strip()
+            found["source"] = source.group(1).strip()
         elif sample:
             if sample.group("source"):
-                imported.data["source"] = sample.group("source")
-            imported.data["sample_data"] = True
+                found["source"] = sample.group("source")
+            found["sample_data"] = True
         else:
-            return
+            return None
         self.captions[j] = text
+        return found
+
+
+def _undrawable(data: ChartData) -> str | None:
+    """Why avtalsgen would refuse to draw the chart's figures (a pie with a negative
+    slice, say), or None."""
+    try:
+        chart = m.Chart.model_validate({"table": "x", "kind": data.kind, "caption": "x",
+                                        "alt": "x", "stacked": data.stacked})
+        return chart_data_problem(chart, m.Table.model_validate(data.table()))
+    except ValidationError as e:  # figures no table can hold: the chart stays its caption
+        return f"its figures do not make a table: {e.errors()[0]['msg']}"
+
+
+def _unmark(text: str) -> tuple[str, bool]:
+    """Text without avtalsgen's sample-data mark at its end, and whether it had one."""
+    stripped = text.strip()
+    if stripped.endswith(SAMPLE_MARK):
+        return stripped[:-len(SAMPLE_MARK)].rstrip(), True
+    return stripped, False
 
 
 def _heading_style_level(p: Para) -> int:

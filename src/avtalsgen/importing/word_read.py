@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import ConfigError, Problem
+from .word_charts import C, ChartData, read_chart
 from .word_runs import CHART_URI, EMU_PER_CM, MAIN_RT, MC, PKG, WP, A, R, Runs, V, W
 from .word_styles import Numbering, Styles
 
@@ -38,6 +39,8 @@ class Picture:
     alt: str
     width_cm: float | None
     chart: bool = False
+    chart_data: ChartData | None = None  # a chart's figures, read from its cache
+    chart_problem: str = ""  # why a chart has none
 
 
 @dataclass
@@ -298,7 +301,7 @@ class _Reader:
         width = int(extent.get("cx", "0")) / EMU_PER_CM if extent is not None else None
         graphic = drawing.find(f".//{A}graphicData")
         if graphic is not None and graphic.get("uri") == CHART_URI:
-            return Picture(None, "chart", alt, width, chart=True)
+            return self._chart(graphic, alt, width)
         blip = drawing.find(f".//{A}blip")
         rid = blip.get(f"{R}embed") if blip is not None else None
         if rid is None:
@@ -308,6 +311,26 @@ class _Reader:
         if rel is None or rel[2] or rel[1] not in self.names:
             return None
         return Picture(self.zip.read(rel[1]), rel[1], alt, width)
+
+    def _chart(self, graphic: etree._Element, alt: str, width: float | None) -> Picture:
+        """A Word chart with its figures, or with why they cannot be read."""
+        picture = Picture(None, "chart", alt, width, chart=True)
+        ref = graphic.find(f"{C}chart")
+        rel = self.part_rels.get(ref.get(f"{R}id", "") if ref is not None else "")
+        if rel is None or rel[2] or rel[1] not in self.names:
+            picture.chart_problem = "its chart part is missing"
+            return picture
+        try:
+            root = self.xml(rel[1])
+        except etree.XMLSyntaxError:
+            picture.chart_problem = "its chart part is damaged"
+            return picture
+        found = read_chart(root) if root is not None else "its chart part is missing"
+        if isinstance(found, str):
+            picture.chart_problem = found
+        else:
+            picture.chart_data = found
+        return picture
 
     # -- tables --------------------------------------------------------------------
     def _table(self, tbl: etree._Element) -> Table:

@@ -42,7 +42,7 @@ class Sections:
         self.toc = toc  # (levels listed, by entry) of the document's contents
         self.numbering = numbering
         self.doc_type = doc_type
-        self.sink = sink  # turns tables and signatures into blocks
+        self.sink = sink  # turns tables, charts and signatures into blocks
         self.notes: list[str] = []
 
     def build(self) -> Built:
@@ -105,6 +105,8 @@ class Sections:
                 out.append(unit)
             elif unit.kind == "table":
                 out.append(self.noted(self.sink.table(unit.data, unit.text or None), unit))
+            elif unit.kind == "chart":
+                out.append(self.noted(self.sink.chart(unit.data), unit))
             elif unit.kind == "signatures":
                 out.extend(self.sink.signatures(unit.data))
             elif unit.kind == "none":
