@@ -95,3 +95,36 @@ def test_missing_libreoffice_is_a_clear_error(cli, monkeypatch: pytest.MonkeyPat
     result = cli("render", "strangnas", "--format", "pdf")
     assert result.exit_code == 2
     assert "PDF output needs LibreOffice, which is not installed" in result.output
+
+
+def test_a_conversion_out_of_time_leaves_no_libreoffice(
+        rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole process group ends, soffice.bin included, not only its launcher."""
+    import tempfile
+    import time
+
+    from avtalsgen import pdf
+    from avtalsgen.errors import ConversionError
+
+    soffice()
+    pdf.convert([(rendered / "strangnas" / "samverkansoverenskommelse.docx",
+                  tmp_path / "warm-up.pdf")])  # the cached profile made beforehand
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # our processes name it
+    monkeypatch.setattr(pdf, "TIMEOUT_PER_DOCUMENT", -59.9)  # 0.1 s for one document
+    with pytest.raises(ConversionError, match="in time"):
+        pdf.convert([(rendered / "skelleftea" / "underlag.docx", tmp_path / "late.pdf")])
+    time.sleep(1)
+
+    def ours() -> list[str]:
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                text = cmdline.read_bytes().decode(errors="replace")
+                state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if str(tmp_path) in text and state not in "ZX":
+                found.append(text.replace("\0", " "))
+        return found
+
+    assert ours() == []
