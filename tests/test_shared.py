@@ -227,8 +227,11 @@ def test_shared_pages_show_the_user_not_the_name_form(server: Server) -> None:
     assert "Inloggad som <strong>erik</strong>" in html and "Logga ut" in html
     assert "Ditt namn" not in html and "Markera som slutlig" not in html
     assert "Godkänn för" not in html
-    assert "Godkänn för kommunen" in server.clients["approver kommun"].get(f"/k/{OWN}").text
-    assert "Godkänn för polisen" in server.clients["approver polis"].get(f"/k/{OWN}").text
+
+
+def test_approvers_are_offered_their_partys_button(fresh: Server) -> None:
+    assert "Godkänn för kommunen" in fresh.clients["approver kommun"].get(f"/k/{OWN}").text
+    assert "Godkänn för polisen" in fresh.clients["approver polis"].get(f"/k/{OWN}").text
 
 
 # -- attacks --------------------------------------------------------------------------
@@ -377,6 +380,36 @@ def test_both_parties_approve_and_it_becomes_final(fresh: Server) -> None:
     described = Document(io.BytesIO(docx.content)).core_properties.comments
     assert "Godkänd för kommunen av kajsa" in described
     assert "Godkänd för polisen av per" in described
+    # The page shows who approved the final version (its own commit is a new version),
+    # and offers nothing more to approve.
+    page = fresh.clients["approver kommun"].get(f"/k/{OWN}").text
+    assert "Slutlig version, godkänd av båda parter" in page
+    assert "kajsa" in page and "per" in page and "Ingen har godkänt" not in page
+    assert "Godkänn för kommunen" not in page
+
+
+def test_an_edit_after_the_final_version_makes_it_a_draft_again(fresh: Server) -> None:
+    approve(fresh, "approver kommun")
+    approve(fresh, "approver polis")
+    path = fresh.root / OWN / "municipality.yaml"
+    assert "status: final" in path.read_text(encoding="utf-8")
+    client = fresh.clients["editor"]
+    form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
+    form["title"] = "Samverkansöverenskommelse, ändrad efter godkännandet"
+    assert client.post(f"/k/{OWN}/dok/{DOC}",
+                       data={**form, "action": "save"}).status_code == 303
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["status"] == "draft" and "approvals" not in data
+    assert "utkast igen" in git(fresh.root, "log", "-1", "--format=%s", "--", str(path))
+    page = client.get(f"/k/{OWN}").text
+    assert "Ingen har godkänt" in page and "Slutlig version, godkänd" not in page
+    from docx import Document
+
+    docx = client.get(f"/k/{OWN}/dok/{DOC}/ladda-ner.docx")
+    props = Document(io.BytesIO(docx.content)).core_properties
+    assert props.content_status == "Utkast" and "Godkänd för" not in (props.comments or "")
 
 
 def test_an_edit_withdraws_the_approvals(fresh: Server) -> None:

@@ -828,3 +828,123 @@ def test_keep_conflict_never_overwrites(tmp_path: Path) -> None:
     assert all(k.parent == tmp_path / "m" / ".avtalsgen-conflicts" for k in kept)
     assert all(k.name.startswith("verksamhetsplan-") and "-ake-strom" in k.name for k in kept)
     assert sorted(k.read_text() for k in kept) == [f"a: {i}\n" for i in range(5)]
+
+
+# --- the save path under concurrency: per-file locks, one commit per save -----------------
+
+
+def test_threads_saving_two_municipalities_commit_each_save_separately(repo: Path) -> None:
+    """Saves of two files render in parallel (per-file locks) but commit one by one: every
+    save is its own commit, with its own author, holding exactly its own file."""
+    other = repo / "municipalities" / "annan" / "municipality.yaml"
+    other.parent.mkdir()
+    other.write_text(SAMPLE, "utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "second")
+    files = {"demo": repo / "municipalities" / "demo" / "municipality.yaml", "annan": other}
+    errors: list[BaseException] = []
+
+    def work(slug: str, n: int) -> None:
+        try:
+            for i in range(n):
+                save_with_retry(files[slug], f"{slug}_{i}", f"Redaktör {slug}")
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(slug, 4)) for slug in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert commits(repo) == 2 + 8
+    log = git(repo, "log", "--format=%x1e%an", "--name-only", "-8").split("\x1e")[1:]
+    for record in log:
+        author, *names = [line for line in record.splitlines() if line]
+        slug = author.removeprefix("Redaktör ")
+        assert names == [f"municipalities/{slug}/municipality.yaml"], record
+    for slug, path in files.items():
+        data = load_yaml(path).data
+        assert all(data[f"{slug}_{i}"] == f"värde {slug}_{i}" for i in range(4))
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_a_change_on_disk_while_rendering_is_a_conflict(repo: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that takes no lock (a person, an import) between the version check and the
+    write: the save is refused and kept aside, and the other text stays."""
+    path = repo / "municipalities" / "demo" / "municipality.yaml"
+    loaded = store.read(path)
+    loaded.data["note"] = "från redigeraren"
+    render = store._render
+
+    def meanwhile(*args: Any) -> str:
+        path.write_text(SAMPLE.replace("note: bort", "note: för hand"), "utf-8")
+        return render(*args)
+
+    monkeypatch.setattr(store, "_render", meanwhile)
+    with pytest.raises(store.Conflict) as refused:
+        store.save(path, loaded.data, loaded.version, author="A", message="m")
+    assert "note: för hand" in path.read_text("utf-8")
+    assert refused.value.kept is not None and "från redigeraren" in \
+        refused.value.kept.read_text("utf-8")
+    assert commits(repo) == 1
+
+
+def test_plain_and_round_trip_data_save_the_same_text(tmp_path: Path) -> None:
+    """save() parses a file once for plain data (ruamel's rewrite made before the merge);
+    the text written is the same as for the tree from read()."""
+    for source in sorted(MUNICIPALITIES.glob("*/*.yaml")):
+        texts = []
+        for kind in ("tree", "plain"):
+            path = tmp_path / kind / source.parent.name / source.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(source.read_bytes())
+            loaded = store.read(path)
+            if kind == "tree":
+                loaded.data["ny_nyckel"] = "ett värde"
+                data = loaded.data
+            else:
+                data = {**store.plain(loaded.data), "ny_nyckel": "ett värde"}
+            store.save(path, data, loaded.version, author="A", message="m")
+            texts.append(path.read_text("utf-8"))
+        assert texts[0] == texts[1], source
+
+
+def test_a_tracked_file_is_committed_by_one_git_process(repo: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgen.store import git as store_git
+
+    path = repo / "municipalities" / "demo" / "municipality.yaml"
+    new = repo / "municipalities" / "demo" / "ny.yaml"
+    store.read(path)  # the repository lookup is remembered from here on
+    store_git._repo(path.parent)
+    calls: list[str] = []
+    run = store_git._git
+
+    def counted(cwd: Path, *args: str, **kw: Any) -> Any:
+        calls.append(args[0])
+        return run(cwd, *args, **kw)
+
+    monkeypatch.setattr(store_git, "_git", counted)
+    loaded = store.read(path)
+    loaded.data["note"] = "ändrad"
+    store.save(path, loaded.data, loaded.version, author="Anna", message="m")
+    assert calls == ["commit"]
+    calls.clear()
+    store.save(new, {"a": 1}, store.VERSION_NONE, author="Anna", message="ny fil")
+    assert calls == ["commit", "add", "commit"]  # not tracked yet: added, then committed
+    assert git(repo, "log", "-2", "--format=%an %s") == "Anna ny fil\nAnna m\n"
+
+
+def test_the_remembered_repository_notices_a_new_one_inside(repo: Path) -> None:
+    from avtalsgen.store import git as store_git
+
+    folder = repo / "municipalities" / "demo"
+    assert store.git_root(folder) == repo
+    assert store.git_root(folder) == repo  # remembered
+    git(folder, "init", "-q")
+    assert store.git_root(folder) == folder
+    (folder / ".git").rename(folder / "old-git")
+    assert store.git_root(folder) == repo
+    assert str(folder) in store_git._REPOS

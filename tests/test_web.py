@@ -196,6 +196,9 @@ def test_outline_adds_moves_and_removes_sections(client: TestClient, root: Path)
 def test_preview_and_downloads(client: TestClient) -> None:
     html = client.get("/k/lulea/dok/verksamhetsplan/forhandsvisning").text
     assert "Samverkan - Organisation" in html and "<table" in html
+    # Under the page's h1 and the preview's h2, the document's headings start at h3.
+    assert "<h1" not in html and "<h2" not in html
+    assert "<h3>Bakgrund</h3>" in html and "<h4>" in html
     response = client.get("/k/lulea/dok/verksamhetsplan/ladda-ner.docx")
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]

@@ -248,7 +248,8 @@ def import_(source: Path, into: Path, doc: str | None, doc_type: str | None,
       - tables: numbers become statistics tables ("1 046", "10,6 %"; a Totalt/Summa
         row becomes a checked total), Brå's Orsak | Åtgärd | … table becomes a
         measures table, other tables text tables;
-      - footnotes, pictures (saved in the folder, with alt text and caption), the
+      - footnotes, pictures (saved in the folder, with alt text and caption), Word
+        charts (a statistics table from the chart's data and a chart block), the
         parties, period and signatories when stated, clause-library texts.
     What it cannot place is kept as text with a comment in the YAML, and listed.
     From a spreadsheet: one statistics table per sheet (first row = columns).
@@ -336,10 +337,13 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
               envvar="FORWARDED_ALLOW_IPS",
               help="The reverse proxy's addresses, comma-separated (with --proxy-headers).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes sharing the port, e.g. one per core for a shared "
+                   "server with many editors.")
 @DB_OPTION
 @ROOT_OPTION
 def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_allow_ips: str,
-          db: Path | None, root: Path) -> None:
+          workers: int, db: Path | None, root: Path) -> None:
     """Open the web editor over the municipalities under --root (in Swedish)."""
     from .web.app import serve as run
 
@@ -363,7 +367,10 @@ def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_all
             _fail(e)
         click.echo(f"avtalsgen: shared server, accounts in {accounts.path}", err=True)
     click.echo(f"avtalsgen: http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    run(root, host=host, port=port, accounts=accounts, **options)
+    try:
+        run(root, host=host, port=port, accounts=accounts, workers=workers, **options)
+    except OSError as e:  # the port is taken (one process reports it itself)
+        _fail(OSError(f"cannot listen on {host}:{port}: {e.strerror}"))
 
 
 @main.command()

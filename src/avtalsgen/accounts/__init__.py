@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 DEFAULT_NAME = ".avtalsgen.sqlite3"
+# Password checks running at once in one process: each takes argon2's 64 MiB and a core
+# for a while, so a burst of logins (or of guesses) must queue, not multiply the memory.
+CHECKS_AT_ONCE = 2
 
 
 def default_path(root: Path, db: Path | None = None) -> Path:
@@ -65,6 +69,7 @@ class Accounts:
         self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
         self._db = Database(self.path, clock)
         self._dummy: str | None = None
+        self._checks = threading.BoundedSemaphore(CHECKS_AT_ONCE)
 
     def close(self) -> None:
         self._db.close()
@@ -125,11 +130,12 @@ class Accounts:
 
     def authenticate(self, login: str, password: str, address: str) -> User:
         """The user with this name or e-mail and password, or LoginError."""
-        if self._dummy is None:
-            # Same parameters as real hashes, so an unknown name costs the same time.
-            self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
-        return _login.authenticate(self._db, self.hasher, self._dummy, login, password,
-                                   address)
+        with self._checks:
+            if self._dummy is None:
+                # Same parameters as real hashes, so an unknown name costs the same time.
+                self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+            return _login.authenticate(self._db, self.hasher, self._dummy, login, password,
+                                       address)
 
     def new_session(self, user: User | str, address: str) -> str:
         return _sessions.new_session(self._db, user, address)

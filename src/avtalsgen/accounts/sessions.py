@@ -1,12 +1,15 @@
 """Login sessions: a random token for the browser's cookie, only its sha256 on disk.
 
 A session ends after 8 hours without use or 12 hours after login, whichever is first.
+Its last use is written at most once a minute (TOUCH), so most requests only read the
+database instead of queueing for its write lock.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 
 from . import audit
 from .database import Database
@@ -16,6 +19,7 @@ from .users import required, to_user
 
 IDLE = 8 * 3600
 ABSOLUTE = 12 * 3600
+TOUCH = 60  # seconds: last_seen may lag the last use by this much (of an 8 h idle limit)
 
 
 def _digest(token: str) -> str:
@@ -43,18 +47,31 @@ def session(db: Database, token: str | None) -> User | None:
         return None
     digest = _digest(token)
     now = db.now()
-    with db.write() as conn:
-        found = conn.execute(
-            "SELECT users.*, sessions.created AS started, sessions.last_seen FROM sessions "
-            "JOIN users ON users.id = sessions.user_id WHERE token_hash = ?",
-            (digest,)).fetchone()
-        if found is None:
-            return None
-        if now - found["last_seen"] >= IDLE or now - found["started"] >= ABSOLUTE:
-            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (digest,))
-            return None
-        conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now, digest))
+    found = _find(db.connection(), digest)
+    if found is None:
+        return None
+    if not _live(found, now) or now - found["last_seen"] >= TOUCH:
+        with db.write() as conn:
+            found = _find(conn, digest)  # again, inside the transaction
+            if found is None:
+                return None
+            if not _live(found, now):
+                conn.execute("DELETE FROM sessions WHERE token_hash = ?", (digest,))
+                return None
+            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                         (now, digest))
     return to_user(found)
+
+
+def _find(conn: sqlite3.Connection, digest: str) -> sqlite3.Row | None:
+    found: sqlite3.Row | None = conn.execute(
+        "SELECT users.*, sessions.created AS started, sessions.last_seen FROM sessions "
+        "JOIN users ON users.id = sessions.user_id WHERE token_hash = ?", (digest,)).fetchone()
+    return found
+
+
+def _live(found: sqlite3.Row, now: float) -> bool:
+    return now - found["last_seen"] < IDLE and now - found["started"] < ABSOLUTE
 
 
 def end_session(db: Database, token: str | None, address: str = "") -> bool:

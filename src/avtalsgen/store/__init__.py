@@ -14,8 +14,9 @@ comments, blank lines, quoting and folded paragraphs that must survive a save. S
   text reads back (with PyYAML) as exactly the data, before anything is written;
 - saves are atomic (`output.write_atomic`), refused when the file changed since it
   was loaded (optimistic locking on the sha256 of its bytes: the refused text is
-  kept aside, never dropped), serialised by a lock (per repository, else per
-  folder), and committed to git when the folder is in a repository;
+  kept aside, never dropped), serialised by locks (per file while rendering, per
+  repository while writing and committing, see `lock`; per folder outside git), and
+  committed to git when the folder is in a repository;
 - `history()`, `file_at()` and `folder_at()` read old versions back from git, with
   every revision resolved to a commit id before git sees it as an argument.
 
@@ -46,6 +47,7 @@ from .git import (
     FALLBACK_NAME,
     Commit,
     _commit,
+    _relative,
     _repo,
     _slug,
     commit,
@@ -54,10 +56,10 @@ from .git import (
     git_root,
     history,
 )
-from .lock import GIT_LOCK, LOCK, _locked
+from .lock import GIT_LOCK, LOCK, _locked, file_lockfile
 from .merge import merge
 from .reading import MAX_FILE_BYTES, _load
-from .writing import _encode, _render, dump
+from .writing import _base, _encode, _render, dump
 from .yamlfile import DEFAULT_STYLE, _dump, plain
 from .yamlfile import _same as _same  # tests compare data strictly
 
@@ -116,37 +118,52 @@ def save(path: Path, data: Any, expected: str, *, author: str, message: str) -> 
     folder = path.parent
     repo = _repo(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    lockfile = repo[1] / GIT_LOCK if repo else folder / LOCK
-    with _locked(lockfile):
+    rel = _relative(repo[0], path) if repo else None
+    # In git: this file's lock now, the repository's only to write and commit (see lock).
+    with _locked(file_lockfile(repo[1], rel) if repo and rel else folder / LOCK):
         raw = _read_bytes(path)
         current = VERSION_NONE if raw is None else output.sha256(raw)
         if current != expected:
-            kept = None
-            with contextlib.suppress(OSError):  # a full disk must not hide the conflict
-                kept = keep_conflict(path, _dump(_tree(data, None, path), DEFAULT_STYLE),
-                                     author)
-            raise Conflict(path, expected, current, kept)
+            raise _conflict(path, data, expected, current, author)
         current_text = None
         with contextlib.suppress(ConfigError):  # a broken file is simply replaced
             current_text = None if raw is None else _decode(raw, path)
-        tree = _tree(data, current_text, path)
-        new = _encode(_render(tree, current_text, path), raw)
+        tree, base = _tree(data, current_text, path)
+        new = _encode(_render(tree, current_text, path, base), raw)
         if new == raw:
             return current  # nothing changed: nothing to write or commit
-        output.write_atomic(path, new)
-        if repo:
-            _commit(repo[0], path, author, message)
+        with _locked(repo[1] / GIT_LOCK) if repo and rel else contextlib.nullcontext():
+            # Saves of this file wait for its lock; this catches a writer that does not
+            # (an import, a person with a text editor) since the version was checked.
+            again = _read_bytes(path)
+            if again != raw:
+                now = VERSION_NONE if again is None else output.sha256(again)
+                raise _conflict(path, tree, expected, now, author)
+            output.write_atomic(path, new)
+            if repo and rel:
+                _commit(repo[0], path, author, message)
         return output.sha256(new)
 
 
-def _tree(data: Any, current_text: str | None, path: Path) -> Any:
-    """data as a ruamel tree: plain data is merged into the current file's tree."""
+def _conflict(path: Path, data: Any, expected: str, current: str, author: str) -> Conflict:
+    """The Conflict to raise, with the refused text kept aside."""
+    kept = None
+    with contextlib.suppress(OSError):  # a full disk must not hide the conflict
+        kept = keep_conflict(path, _dump(_tree(data, None, path)[0], DEFAULT_STYLE), author)
+    return Conflict(path, expected, current, kept)
+
+
+def _tree(data: Any, current_text: str | None, path: Path) -> tuple[Any, str | None]:
+    """data as a ruamel tree: plain data is merged into the current file's tree. Also the
+    rewrite of the current text that _render() compares with, when the tree was parsed
+    here: made before the merge changes it, so the text is parsed once per save."""
     if isinstance(data, (CommentedMap, CommentedSeq)) or data is None:
-        return data
-    base = None
+        return data, None
+    tree = None
     with contextlib.suppress(ConfigError):
-        base = _load(current_text, path) if current_text else None
-    return merge(base, data)
+        tree = _load(current_text, path) if current_text else None
+    base = _base(tree, current_text) if tree is not None and current_text else None
+    return merge(tree, data), base
 
 
 def update(path: Path, change: Callable[[Any], Any], expected: str, *, author: str,

@@ -64,6 +64,11 @@ def _git(cwd: Path, *args: str, env: dict[str, str] | None = None,
     return result
 
 
+# folder -> (work tree, git directory): `git rev-parse` costs a process per save otherwise.
+_REPOS: dict[str, tuple[Path, Path]] = {}
+_REPOS_MAX = 1024
+
+
 def _repo(folder: Path) -> tuple[Path, Path] | None:
     """(work tree, git directory) of the repository holding folder, or None."""
     probe = Path(folder).absolute()
@@ -71,14 +76,41 @@ def _repo(folder: Path) -> tuple[Path, Path] | None:
         if probe.parent == probe:
             return None
         probe = probe.parent
+    key = str(probe)
+    known = _REPOS.get(key)
+    if known is not None and _still_holds(probe, *known):
+        return known
     try:
         found = _git(probe, "rev-parse", "--show-toplevel", "--git-common-dir", check=False)
     except StoreError:
         return None
     lines = found.stdout.decode("utf-8", "surrogateescape").splitlines()
     if found.returncode != 0 or len(lines) != 2:
+        _REPOS.pop(key, None)
         return None
-    return Path(lines[0]), (probe / lines[1]).resolve()
+    repo = Path(lines[0]), (probe / lines[1]).resolve()
+    if len(_REPOS) >= _REPOS_MAX:
+        _REPOS.clear()
+    _REPOS[key] = repo
+    return repo
+
+
+def _still_holds(probe: Path, top: Path, git_dir: Path) -> bool:
+    """Whether the repository found for probe earlier is still the one git would find:
+    its git directory is there and no `.git` has appeared between probe and its top (a
+    new repository inside, say). Outside-in changes (GIT_DIR, a ceiling) are not
+    looked for: the process's environment does not change under it."""
+    if not git_dir.is_dir():
+        return False
+    top_real = os.path.realpath(top)
+    here = probe
+    while os.path.realpath(here) != top_real:
+        if os.path.lexists(here / ".git"):
+            return False
+        if here.parent == here:
+            return False  # probe is no longer below top (a moved folder)
+        here = here.parent
+    return os.path.lexists(here / ".git")
 
 
 def git_root(folder: Path) -> Path | None:
@@ -103,9 +135,19 @@ def _ident(author: str) -> str:
 
 
 def _commit(root: Path, path: Path, author: str, message: str) -> None:
+    """Commit one saved file as it is on disk. The caller holds the repository lock and
+    has just written the file, so the commit holds exactly the saved bytes."""
     rel = _relative(root, path)
-    if rel:  # else a symlinked folder pointing out of the repository
-        _commit_paths(root, [rel], author, message, f"{path} was saved but")
+    if not rel:  # a symlinked folder pointing out of the repository
+        return
+    failed = f"{path} was saved but"
+    # One process for a file git already tracks: `commit --only` takes the file from the
+    # work tree; only a new file needs `git add` first.
+    done = _commit_only(root, [rel], author, message)
+    if done.returncode != 0 and re.search(rb"did not match any file", done.stderr):
+        _commit_paths(root, [rel], author, message, failed)
+        return
+    _commit_result(done, failed)
 
 
 def _commit_paths(root: Path, rels: list[str], author: str, message: str,
@@ -118,18 +160,34 @@ def _commit_paths(root: Path, rels: list[str], author: str, message: str,
             return False  # the user keeps this out of git
         raise StoreError(f"{failed} git add failed: "
                          f"{added.stderr.decode('utf-8', 'replace').strip()}")
+    return _commit_result(_commit_only(root, rels, author, message), failed)
+
+
+# Work trees where git has no identity (a server): the committer is avtalsgen itself.
+_NO_IDENTITY: set[str] = set()
+_FALLBACK_COMMITTER = {"GIT_COMMITTER_NAME": FALLBACK_NAME,
+                       "GIT_COMMITTER_EMAIL": f"{FALLBACK_NAME}@{EMAIL_DOMAIN}"}
+
+
+def _commit_only(root: Path, rels: list[str], author: str,
+                 message: str) -> subprocess.CompletedProcess[bytes]:
+    """`git commit --only` of these paths with the editor as author."""
     # Control characters would garble `git log` (history() splits on two of them).
     message = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", message).strip() or \
         f"Update {', '.join(rels)}"
     args = ("commit", "--only", "--quiet", "--cleanup=whitespace", f"--author={_ident(author)}",
             "-m", message, "--", *rels)
+    if str(root) in _NO_IDENTITY:  # known already: no failing attempt first
+        return _retry(lambda: _git(root, *args, env=_FALLBACK_COMMITTER, check=False))
     done = _retry(lambda: _git(root, *args, check=False))
     if done.returncode != 0 and re.search(rb"tell me who you are|auto-detect|empty ident",
                                           done.stderr):
-        # No identity configured (a server): the committer is avtalsgen itself.
-        env = {"GIT_COMMITTER_NAME": FALLBACK_NAME,
-               "GIT_COMMITTER_EMAIL": f"{FALLBACK_NAME}@{EMAIL_DOMAIN}"}
-        done = _retry(lambda: _git(root, *args, env=env, check=False))
+        _NO_IDENTITY.add(str(root))
+        done = _retry(lambda: _git(root, *args, env=_FALLBACK_COMMITTER, check=False))
+    return done
+
+
+def _commit_result(done: subprocess.CompletedProcess[bytes], failed: str) -> bool:
     if done.returncode == 0:
         return True
     if re.search(rb"nothing to commit|no changes added", done.stdout + done.stderr):

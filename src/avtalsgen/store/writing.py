@@ -85,8 +85,9 @@ def _keys_as_text(value: Any) -> Any:
     return value
 
 
-def _render(data: Any, current: str | None, path: Path) -> str:
-    """The text to write for data, as close to the current text as the change allows."""
+def _render(data: Any, current: str | None, path: Path, base: str | None = None) -> str:
+    """The text to write for data, as close to the current text as the change allows.
+    base: ruamel's rewrite of current (`_base`), when the caller has it already."""
     if current is None or not current.strip():
         candidates = [_dump(data, DEFAULT_STYLE)]
     else:
@@ -94,10 +95,11 @@ def _render(data: Any, current: str | None, path: Path) -> str:
         style = _guess_style(original)
         new = _dump(data, style)
         candidates = [new]
-        try:
-            base = _dump(_parse(original), style)
-        except Exception:  # the file on disk is not YAML: nothing to keep from it
-            base = original
+        if base is None:
+            try:
+                base = _dump(_parse(original), style)
+            except Exception:  # the file on disk is not YAML: nothing to keep from it
+                base = original
         if base != original:
             patched = _patch(original, base, new)
             if patched is not None:
@@ -107,6 +109,14 @@ def _render(data: Any, current: str | None, path: Path) -> str:
             return text
     raise StoreError(f"{path}: the data cannot be written as YAML that reads back the "
                      "same; nothing was saved")
+
+
+def _base(tree: Any, current: str) -> str | None:
+    """ruamel's rewrite of current, which tree was parsed from (before any change to it),
+    as _render() would make it; None where _render() must parse current itself."""
+    if "\r" in current:  # _render() parses current with its line ends normalised
+        return None
+    return _dump(tree, _guess_style(current))
 
 
 def _encode(text: str, like: bytes | None) -> bytes:

@@ -3,10 +3,20 @@
 Routes are thin: each view reads or saves through `store`, validates through
 `build.check`, renders through `build.render_bundle`, and shows Jinja pages in
 Swedish. Pages are plain HTML forms; htmx only makes them quicker.
+
+`serve(workers=N)` runs N server processes on one port. That is safe because nothing
+a request relies on lives in one process: sessions, login limits, roles, approvals
+and the audit trail are in the SQLite accounts file (WAL), CSRF tokens are in the
+browser's cookies, saves are serialised by file locks (flock, see `store.lock`) and
+git, and what a process remembers (validation results, parsed files) is keyed by the
+content of the files it came from.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import __version__
+from ..pdf import WarmConverter
 from . import auth, security
 from .views import documents, imports, login, municipalities, review
 
@@ -27,6 +38,9 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PORT = 8000
+# How `serve` tells worker processes (started afresh by uvicorn) what to serve.
+ROOT_ENV = "AVTALSGEN_SERVE_ROOT"
+DB_ENV = "AVTALSGEN_SERVE_DB"  # the accounts database; empty: local mode
 
 
 def _environment() -> Environment:
@@ -47,6 +61,14 @@ async def _error(request: Request, exc: Exception) -> Response:
         status=status, csrf_token="",
         shared=getattr(request.app.state, "accounts", None) is not None)
     return HTMLResponse(body, status_code=status)
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        app.state.pdf.close()  # the LibreOffice kept for PDFs ends with the server
 
 
 def create_app(root: Path, accounts: Accounts | None = None) -> Starlette:
@@ -82,8 +104,11 @@ def create_app(root: Path, accounts: Accounts | None = None) -> Starlette:
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error,
-                                                       Exception: _error})
+                                                       Exception: _error},
+                    lifespan=_lifespan)
     app.state.root = Path(root)
+    # PDFs (download, page images): LibreOffice started on the first, kept for the next.
+    app.state.pdf = WarmConverter()
     app.state.env = _environment()
     app.state.accounts = accounts
     if accounts is not None:
@@ -92,9 +117,78 @@ def create_app(root: Path, accounts: Accounts | None = None) -> Starlette:
     return app
 
 
+def app_from_environment() -> Starlette:
+    """The app of one worker process of `serve(workers=N)`."""
+    from ..accounts import Accounts
+
+    db = os.environ.get(DB_ENV)
+    return create_app(Path(os.environ[ROOT_ENV]), Accounts(Path(db)) if db else None)
+
+
 def serve(root: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          accounts: Accounts | None = None, **options: Any) -> None:
+          accounts: Accounts | None = None, workers: int = 1, **options: Any) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(root, accounts), host=host, port=port, log_level="warning",
-                server_header=False, **options)
+    options.update(log_level="warning", server_header=False)
+    if workers <= 1:
+        uvicorn.run(create_app(root, accounts), host=host, port=port, **options)
+        return
+    os.environ[ROOT_ENV] = str(root)
+    os.environ[DB_ENV] = str(accounts.path) if accounts is not None else ""
+    if accounts is not None:
+        accounts.close()  # each worker opens its own connections
+    _serve_processes(workers, host, port, options)
+
+
+def _serve_processes(workers: int, host: str, port: int, options: dict[str, Any]) -> None:
+    """workers server processes, each listening on a socket of its own on the same port
+    (SO_REUSEPORT), so the kernel spreads new connections over them evenly. (With one
+    shared socket, uvicorn's --workers, the process that accepts first takes a whole
+    burst of connections, and keep-alive then holds those browsers to it.) Stops them
+    all on SIGINT or SIGTERM, or when one of them ends."""
+    import multiprocessing
+    import signal
+    import socket
+    import threading
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Without SO_REUSEPORT: fails if anything (another server too) has the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+    sockets = []
+    for _ in range(workers):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    multiprocessing.allow_connection_pickling()
+    spawn = multiprocessing.get_context("spawn")
+    processes = [spawn.Process(target=_worker, args=(sock, options), daemon=True)
+                 for sock in sockets]
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    for process in processes:
+        process.start()
+    for sock in sockets:
+        sock.close()  # the workers hold their own copies
+    while not stop.wait(0.5):
+        if any(p.exitcode is not None for p in processes):
+            break
+    for process in processes:
+        if process.exitcode is None:
+            process.terminate()  # uvicorn stops gracefully on SIGTERM
+    for process in processes:
+        process.join(30)
+        if process.exitcode is None:
+            process.kill()
+
+
+def _worker(sock: Any, options: dict[str, Any]) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(f"{__name__}:app_from_environment", factory=True, **options)
+    uvicorn.Server(config).run(sockets=[sock])

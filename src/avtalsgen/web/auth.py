@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -44,7 +45,9 @@ class RequireLogin:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        user = self.accounts.session(request.cookies.get(SESSION_COOKIE))
+        # A database write at times (the session's last use): off the event loop.
+        user = await run_in_threadpool(self.accounts.session,
+                                       request.cookies.get(SESSION_COOKIE))
         scope.setdefault("state", {})["user"] = user
         if user is None and path not in OPEN_PATHS:
             target = path + (f"?{request.url.query}" if request.url.query else "")

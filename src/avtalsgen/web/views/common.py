@@ -1,5 +1,9 @@
 """What every view needs: the page renderer (with its CSRF token), the checked form of
-a POST, the editor's name, and a municipality's folder and problems."""
+a POST, the editor's name, and a municipality's folder and problems.
+
+Views that read or write files, run git or validate are plain functions: Starlette
+runs them in its thread pool, so a slow save or validation does not hold up other
+requests on the event loop. They read their form with `posted_form`."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import anyio.from_thread
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -18,7 +23,7 @@ from ... import store
 from ...build import check
 from ...errors import AvtalsgenError, ConfigError, Problem
 from ...validate import Bundle
-from .. import security
+from .. import security, validation
 
 NAME_COOKIE = "avtalsgen_namn"
 MAX_NAME = 80
@@ -51,6 +56,11 @@ async def checked_form(request: Request, max_files: int = 0) -> FormData:
         raise HTTPException(403, "Formuläret saknar en giltig säkerhetstoken. Ladda om "
                                  "sidan och försök igen.")
     return form
+
+
+def posted_form(request: Request, max_files: int = 0) -> FormData:
+    """checked_form for a view running in the thread pool (a plain def)."""
+    return anyio.from_thread.run(checked_form, request, max_files)
 
 
 def editor(request: Request) -> str:
@@ -120,6 +130,36 @@ def saved(request: Request, folder: Path, doc: str | None, version: str | None,
     found.audit("save", name=name, slug=folder.name, doc=doc,
                 version=version or folder_version(folder), detail=what[:500], address=where)
     found.withdraw(folder.name, reason=f"ändrat: {what}"[:500], name=name, address=where)
+    back_to_draft(folder, name or "avtalsgen")  # a commit of its own, in the history
+
+
+def back_to_draft(folder: Path, name: str) -> bool:
+    """A final municipality that is edited is a draft again: its approvals were for the
+    text before the edit. Returns True when it was final."""
+    path = folder / "municipality.yaml"
+
+    def to_draft(data: Any) -> Any:
+        data["status"] = "draft"
+        data.pop("approvals", None)
+        return data
+
+    for _attempt in range(3):  # another save may land in between; read it and go again
+        try:
+            loaded = store.read(path)
+        except AvtalsgenError:
+            return False
+        data = loaded.data
+        if not (hasattr(data, "get") and (data.get("status") == "final"
+                                          or data.get("approvals"))):
+            return False
+        try:
+            store.update(path, to_draft, loaded.version, author=name,
+                         message=f"{folder.name}: utkast igen, ändrat efter godkännandet "
+                                 f"({name})")
+            return True
+        except store.Conflict:
+            continue
+    return False
 
 
 def audit_download(request: Request, folder: Path, doc: str, detail: str) -> None:
@@ -153,6 +193,12 @@ def validate(folder: Path) -> tuple[Bundle | None, list[Problem], list[Problem]]
     except AvtalsgenError as e:
         return None, [Problem(folder.name, None, "", str(e))], []
     return bundle, [], warnings
+
+
+def page_problems(folder: Path) -> tuple[Bundle | None, list[Problem], list[Problem]]:
+    """validate(folder) for showing on a page: remembered while no file in the folder
+    changes (see web.validation). The result is shared; do not change it."""
+    return validation.validated(folder, validate)
 
 
 def by_field(problems: list[Problem], file_name: str) -> dict[str, list[str]]:

@@ -23,17 +23,20 @@ from ... import store
 from ...build import render_bundle
 from ...config import dotted
 from ...errors import AvtalsgenError
+from ...render import charts_as_pictures
 from .. import forms
+from ..validation import plain_file
 from .common import (
     accounts,
     allowed,
     audit_download,
     author,
     by_field,
-    checked_form,
     folder_of,
     others,
     page,
+    page_problems,
+    posted_form,
     redirect,
     require,
     saved,
@@ -59,7 +62,7 @@ def _document_path(request: Request) -> tuple[Path, str, Path]:
 def _listed(folder: Path) -> list[str]:
     """Document names from municipality.yaml, even when the folder does not validate."""
     try:
-        data = store.plain(store.read(folder / "municipality.yaml").data) or {}
+        data = plain_file(folder / "municipality.yaml")[1] or {}
     except AvtalsgenError:
         return []
     names = data.get("documents") if isinstance(data, dict) else None
@@ -105,12 +108,12 @@ def _action_path(action: str, prefix: str) -> str:
     return f"{kind}:{path}"
 
 
-async def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
-                       exclude: frozenset[str], place: Any, template: str,
-                       context: dict[str, Any]) -> Response:
+def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
+                 exclude: frozenset[str], place: Any, template: str,
+                 context: dict[str, Any]) -> Response:
     """The POST of every editing form: an editing action or a save."""
     require(request, context["slug"], "edit")
-    form = await checked_form(request)
+    form = posted_form(request)
     version = str(form.get("version") or "")
     value = forms.parse(kind, form, prefix, exclude=exclude)
     action = str(form.get("action") or "save")
@@ -121,12 +124,12 @@ async def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
             raise HTTPException(400, "Okänd ändring.") from None
         return _form_page(request, template, kind=kind, value=value, prefix=prefix,
                           exclude=exclude, version=version, unsaved=True, **context)
-    loaded = store.read(path)
-    whole = place(store.plain(loaded.data), value)
-    data = store.merge(loaded.data, whole) if loaded.data is not None else whole
+    # Plain data: save() merges it into the file as it reads it, under its lock (and
+    # refuses it if that is no longer the version the form was made from).
+    whole = place(plain_file(path)[1], value)
     message = f"{path.stem}: {context.get('what', 'ändrat')} ({author(request)})"
     try:
-        new_version = store.save(path, data, version, author=author(request), message=message)
+        new_version = store.save(path, whole, version, author=author(request), message=message)
     except store.Conflict as e:
         return page(request, "conflict.html", status=409, conflict=e, back=request.url.path,
                     **context)
@@ -139,7 +142,7 @@ def _form_page(request: Request, template: str, *, kind: str, value: Any, prefix
                **context: Any) -> Response:
     folder = context["folder"]
     file_name = context["file_name"]
-    _bundle, problems, warnings = validate(folder)
+    _bundle, problems, warnings = page_problems(folder)
     fields = forms.render(kind, value, prefix, by_field(problems, file_name), exclude=exclude)
     return page(request, template, fields=fields, file_version=version, unsaved=unsaved,
                 problems=by_field(problems, file_name), other_problems=others(problems,
@@ -147,7 +150,7 @@ def _form_page(request: Request, template: str, *, kind: str, value: Any, prefix
                 warnings=warnings, saved=request.query_params.get("sparat"), **context)
 
 
-async def edit_file(request: Request) -> Response:
+def edit_file(request: Request) -> Response:
     folder = folder_of(request)
     try:
         kind, file_name = FILES[request.path_params["kind"]]
@@ -157,15 +160,15 @@ async def edit_file(request: Request) -> Response:
     context = {"folder": folder, "file_name": file_name, "slug": folder.name,
                "what": "ändrat", "title": file_name, "kind_url": request.path_params["kind"]}
     if request.method == "POST":
-        return await _save_or_act(request, kind=kind, path=path, prefix="",
-                                  exclude=frozenset(), place=lambda _old, new: new,
-                                  template="file.html", context=context)
-    loaded = store.read(path)
-    return _form_page(request, "file.html", kind=kind, value=store.plain(loaded.data) or {},
-                      prefix="", exclude=frozenset(), version=loaded.version, **context)
+        return _save_or_act(request, kind=kind, path=path, prefix="",
+                            exclude=frozenset(), place=lambda _old, new: new,
+                            template="file.html", context=context)
+    version, value = plain_file(path)
+    return _form_page(request, "file.html", kind=kind, value=value or {},
+                      prefix="", exclude=frozenset(), version=version, **context)
 
 
-async def edit_document(request: Request) -> Response:
+def edit_document(request: Request) -> Response:
     folder, doc, path = _document_path(request)
     context = {"folder": folder, "file_name": path.name, "slug": folder.name, "doc": doc,
                "what": "dokumentets uppgifter ändrade"}
@@ -173,22 +176,22 @@ async def edit_document(request: Request) -> Response:
     def place(old: Any, new: Any) -> Any:
         return {**new, **({"sections": old["sections"]} if "sections" in (old or {}) else {})}
 
-    loaded = store.read(path)
-    value = store.plain(loaded.data) or {}
+    version, value = plain_file(path)
+    value = value or {}
     context["outline"] = outline_of(value.get("sections") or [])
     if request.method == "POST":
-        return await _save_or_act(request, kind="document", path=path, prefix="",
-                                  exclude=frozenset({"sections"}), place=place,
-                                  template="document.html", context=context)
+        return _save_or_act(request, kind="document", path=path, prefix="",
+                            exclude=frozenset({"sections"}), place=place,
+                            template="document.html", context=context)
     return _form_page(request, "document.html", kind="document", value=value, prefix="",
-                      exclude=frozenset({"sections"}), version=loaded.version, **context)
+                      exclude=frozenset({"sections"}), version=version, **context)
 
 
-async def edit_section(request: Request) -> Response:
+def edit_section(request: Request) -> Response:
     folder, doc, path = _document_path(request)
     keys = _section_keys(request.path_params["path"])
-    loaded = store.read(path)
-    value = store.plain(loaded.data) or {}
+    version, value = plain_file(path)
+    value = value or {}
     section = _get(value, keys)
     prefix = dotted(keys)
     context = {"folder": folder, "file_name": path.name, "slug": folder.name, "doc": doc,
@@ -213,11 +216,11 @@ async def edit_section(request: Request) -> Response:
         context["can_resolve"] = allowed(request, folder.name, "resolve_comment")
         context["can_comment"] = allowed(request, folder.name, "comment")
     if request.method == "POST":
-        return await _save_or_act(request, kind="section", path=path, prefix=prefix,
-                                  exclude=frozenset({"sections"}), place=place,
-                                  template="section.html", context=context)
+        return _save_or_act(request, kind="section", path=path, prefix=prefix,
+                            exclude=frozenset({"sections"}), place=place,
+                            template="section.html", context=context)
     return _form_page(request, "section.html", kind="section", value=section, prefix=prefix,
-                      exclude=frozenset({"sections"}), version=loaded.version, **context)
+                      exclude=frozenset({"sections"}), version=version, **context)
 
 
 def outline_change(sections: list[Any], op: str, path: str) -> tuple[list[Any], str]:
@@ -277,10 +280,10 @@ def outline_change(sections: list[Any], op: str, path: str) -> tuple[list[Any], 
     return sections, path
 
 
-async def outline(request: Request) -> Response:
+def outline(request: Request) -> Response:
     folder, doc, path = _document_path(request)
     require(request, folder.name, "edit")
-    form = await checked_form(request)
+    form = posted_form(request)
     loaded = store.read(path)
     value = store.plain(loaded.data) or {}
     sections, show = outline_change(value.get("sections") or [], str(form.get("op") or ""),
@@ -308,15 +311,25 @@ def _render(folder: Path, doc: str) -> bytes:
     return render_bundle(bundle, [doc])[doc]
 
 
-async def preview(request: Request) -> Response:
+# The preview sits under the page's h1 and its h2 "Förhandsvisning": the document's
+# headings start at h3, so the page keeps one h1 and an outline a screen reader follows.
+PREVIEW_STYLES = "\n".join(
+    f"p[style-name='Heading {level}'] => h{min(level + 2, 6)}:fresh" for level in range(1, 10))
+
+
+def preview(request: Request) -> Response:
+    """A plain def: Starlette runs it in its thread pool, so rendering does not hold up
+    other requests."""
     folder, doc, _path = _document_path(request)
     try:
-        data = _render(folder, doc)
+        # mammoth shows pictures but not Word charts: charts as (cached) pictures here.
+        with charts_as_pictures():
+            data = _render(folder, doc)
     except HTTPException as e:
         return HTMLResponse(f'<p class="problem">{_escape(str(e.detail))}</p>')
     import mammoth
 
-    html = mammoth.convert_to_html(io.BytesIO(data)).value
+    html = mammoth.convert_to_html(io.BytesIO(data), style_map=PREVIEW_STYLES).value
     return HTMLResponse(f'<article class="preview" lang="sv">{html}</article>')
 
 
@@ -326,13 +339,12 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
-def _pdf(data: bytes, doc: str, tmp: Path) -> Path:
-    from ...pdf import convert
-
+def _pdf(request: Request, data: bytes, doc: str, tmp: Path) -> Path:
+    """The document as PDF, by the server's LibreOffice (kept running; see pdf.py)."""
     source = tmp / f"{doc}.docx"
     source.write_bytes(data)
     try:
-        convert([(source, source.with_suffix(".pdf"))])
+        request.app.state.pdf.convert([(source, source.with_suffix(".pdf"))])
     except AvtalsgenError as e:
         raise HTTPException(503, str(e)) from None
     return source.with_suffix(".pdf")
@@ -341,9 +353,10 @@ def _pdf(data: bytes, doc: str, tmp: Path) -> Path:
 MAX_PAGE_IMAGES = 40
 
 
-async def pages(request: Request) -> Response:
+def pages(request: Request) -> Response:
     """The document as LibreOffice prints it, page by page (needs LibreOffice and
-    pdftoppm; slower than the HTML preview)."""
+    pdftoppm; slower than the HTML preview). A plain def: Starlette runs it in its
+    thread pool, so the conversion does not hold up other requests."""
     import base64
     import shutil
     import subprocess
@@ -354,7 +367,7 @@ async def pages(request: Request) -> Response:
     data = _render(folder, doc)
     images = []
     with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
-        pdf = _pdf(data, doc, Path(tmp))
+        pdf = _pdf(request, data, doc, Path(tmp))
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-l", str(MAX_PAGE_IMAGES), str(pdf),
                         str(Path(tmp) / "sida")], check=True, timeout=120)
         for png in sorted(Path(tmp).glob("sida-*.png")):
@@ -362,7 +375,7 @@ async def pages(request: Request) -> Response:
     return page(request, "pages.html", slug=folder.name, doc=doc, images=images)
 
 
-async def download(request: Request) -> Response:
+def download(request: Request) -> Response:
     folder, doc, _path = _document_path(request)
     fmt = request.path_params["fmt"]
     if fmt not in ("docx", "pdf"):
@@ -372,7 +385,7 @@ async def download(request: Request) -> Response:
     name = f"{folder.name}-{doc}.{fmt}"
     if fmt == "pdf":
         with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
-            data = _pdf(data, doc, Path(tmp)).read_bytes()
+            data = _pdf(request, data, doc, Path(tmp)).read_bytes()
     audit_download(request, folder, doc, fmt)
     media = DOCX if fmt == "docx" else "application/pdf"
     return Response(data, media_type=media,

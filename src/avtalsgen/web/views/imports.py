@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -66,6 +67,13 @@ async def _import(request: Request, folder: Path | None, *, new: bool) -> Respon
     """Read the upload into a folder (a new one named in the form), commit, and show
     what was found and what to check."""
     source, name, fields, tmp = await _upload(request)
+    # Reading a document, writing and committing: off the event loop.
+    return await run_in_threadpool(_import_upload, request, folder, new, source, name,
+                                   fields, tmp)
+
+
+def _import_upload(request: Request, folder: Path | None, new: bool, source: Path,
+                   name: str, fields: dict[str, str], tmp: Path) -> Response:
     try:
         if folder is None:
             root: Path = request.app.state.root

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from ...accounts import Accounts, LoginError
 from .. import security
 from ..auth import SESSION_COOKIE, SESSION_MAX_AGE, safe_next
-from .common import accounts, address, checked_form, page, redirect
+from .common import accounts, address, page, posted_form, redirect
 
 
 def _accounts(request: Request) -> Accounts:
@@ -19,14 +19,15 @@ def _accounts(request: Request) -> Accounts:
     return found
 
 
-async def login_page(request: Request) -> Response:
+def login_page(request: Request) -> Response:
     _accounts(request)
     return page(request, "login.html", next=safe_next(request.query_params.get("next")))
 
 
-async def login(request: Request) -> Response:
+def login(request: Request) -> Response:
+    # A plain def: checking a password (argon2) takes long enough to hold up others.
     found = _accounts(request)
-    form = await checked_form(request)
+    form = posted_form(request)
     login_name = str(form.get("login") or "")
     next_path = safe_next(str(form.get("next") or ""))
     where = address(request)
@@ -55,9 +56,9 @@ async def login(request: Request) -> Response:
     return response
 
 
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     found = _accounts(request)
-    await checked_form(request)
+    posted_form(request)
     found.end_session(request.cookies.get(SESSION_COOKIE), address(request))
     response = redirect("/logga-in")
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",

@@ -26,17 +26,18 @@ from .common import (
     folder_of,
     folder_version,
     page,
+    page_problems,
+    posted_form,
     redirect,
     shared,
     url,
     user,
-    validate,
 )
 
 
 def summary(folder: Path) -> dict[str, Any]:
     """What the list shows of one municipality."""
-    bundle, problems, warnings = validate(folder)
+    bundle, problems, warnings = page_problems(folder)
     last = store.history(folder, limit=1)
     info: dict[str, Any] = {"slug": folder.name, "problems": problems, "warnings": warnings,
                             "last": last[0] if last else None, "bundle": bundle}
@@ -49,7 +50,7 @@ def summary(folder: Path) -> dict[str, Any]:
     return info
 
 
-async def index(request: Request) -> Response:
+def index(request: Request) -> Response:
     root: Path = request.app.state.root
     try:
         slugs = all_targets(root)
@@ -63,11 +64,11 @@ async def index(request: Request) -> Response:
                 slug_pattern=SLUG_PATTERN)
 
 
-async def create(request: Request) -> Response:
+def create(request: Request) -> Response:
     if shared(request):  # created with `avtalsgen init` and `users grant` by the operator
         raise HTTPException(403, "På en delad server skapas kommuner av den som driver "
                                  "servern (avtalsgen init och avtalsgen users grant).")
-    form = await checked_form(request)
+    form = posted_form(request)
     root: Path = request.app.state.root
     slug = str(form.get("slug") or "").strip()
     name = str(form.get("name") or "").strip()
@@ -84,7 +85,7 @@ async def create(request: Request) -> Response:
     return redirect(url("k", folder.name))
 
 
-async def show(request: Request) -> Response:
+def show(request: Request) -> Response:
     folder = folder_of(request)
     info = summary(folder)
     review: dict[str, Any] = {}
@@ -92,8 +93,13 @@ async def show(request: Request) -> Response:
     if found is not None:
         name = user(request) or ""
         version = folder_version(folder)
+        bundle = info["bundle"]
+        final = bundle is not None and info["status"] == "final" \
+            and bool(bundle.municipality.approvals)
         review = {"version": version, "approvals": found.approvals(folder.name, version),
-                  "party": found.approver_party(name, folder.name),
+                  # Who approved the final version (its own commit is a newer version).
+                  "final": bundle.municipality.approvals if final else [],
+                  "party": None if final else found.approver_party(name, folder.name),
                   "can_edit": allowed(request, folder.name, "edit")}
     return page(request, "municipality.html", m=info, history=store.history(folder, 10),
                 saved=request.query_params.get("sparat"), review=review,

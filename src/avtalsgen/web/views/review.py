@@ -25,10 +25,11 @@ from .common import (
     address,
     audit_download,
     author,
-    checked_form,
     folder_of,
     folder_version,
     page,
+    page_problems,
+    posted_form,
     redirect,
     require,
     shared,
@@ -41,12 +42,12 @@ WORKING = "arbetskopia"  # the files as they are now, saved or not committed
 REV = re.compile(r"[0-9a-f]{7,40}")
 
 
-async def mark_final(request: Request) -> Response:
+def mark_final(request: Request) -> Response:
     folder = folder_of(request)
     if shared(request):  # on a shared server both parties approve instead
         raise HTTPException(403, "På en delad server blir dokumenten slutliga när båda "
                                  "parter har godkänt samma version.")
-    form = await checked_form(request)
+    form = posted_form(request)
     bundle, problems, _warnings = validate(folder)
     blocking = problems if bundle is None else final_problems(bundle)
     if blocking:
@@ -67,7 +68,7 @@ async def mark_final(request: Request) -> Response:
     return redirect(url("k", folder.name) + "?sparat=1")
 
 
-async def approve(request: Request) -> Response:
+def approve(request: Request) -> Response:
     """An approver approves the municipality as it is now for their party; when both
     parties have approved the same version, it is marked final."""
     folder = folder_of(request)
@@ -75,7 +76,7 @@ async def approve(request: Request) -> Response:
     if found is None:
         raise HTTPException(404)
     require(request, folder.name, "approve")
-    form = await checked_form(request)
+    form = posted_form(request)
     version = folder_version(folder)
     if str(form.get("version") or "") != version:
         raise HTTPException(409, "Kommunen har ändrats sedan sidan visades. Ladda om sidan "
@@ -109,7 +110,7 @@ async def approve(request: Request) -> Response:
     return redirect(url("k", folder.name) + "?sparat=1")
 
 
-async def add_comment(request: Request) -> Response:
+def add_comment(request: Request) -> Response:
     """A comment on a section by any member (kept in the accounts database, never in
     the document)."""
     from .documents import _document_path, _section_keys
@@ -121,7 +122,7 @@ async def add_comment(request: Request) -> Response:
     if found is None:
         raise HTTPException(404)
     require(request, folder.name, "comment")
-    form = await checked_form(request)
+    form = posted_form(request)
     try:
         found.comment(folder.name, doc, section, user(request) or "",
                       str(form.get("text") or ""), address(request))
@@ -130,7 +131,7 @@ async def add_comment(request: Request) -> Response:
     return redirect(url("k", folder.name, "dok", doc, "avsnitt", section))
 
 
-async def resolve_comment(request: Request) -> Response:
+def resolve_comment(request: Request) -> Response:
     from .documents import _document_path
 
     folder, doc, _path = _document_path(request)
@@ -138,7 +139,7 @@ async def resolve_comment(request: Request) -> Response:
     if found is None:
         raise HTTPException(404)
     require(request, folder.name, "resolve_comment")
-    await checked_form(request)
+    posted_form(request)
     wanted = request.path_params["id"]
     match = [c for c in found.comments(folder.name, doc) if c.id == wanted]
     if not match:
@@ -150,9 +151,9 @@ async def resolve_comment(request: Request) -> Response:
     return redirect(url("k", folder.name, "dok", doc, "avsnitt", match[0].section_path))
 
 
-async def history(request: Request) -> Response:
+def history(request: Request) -> Response:
     folder = folder_of(request)
-    bundle, _problems, _warnings = validate(folder)
+    bundle, _problems, _warnings = page_problems(folder)
     found = accounts(request)
     reviews = [e for e in found.audit_log(folder.name) if e.event in ("approve", "withdraw")] \
         if found is not None else []
@@ -220,7 +221,7 @@ def word_diff(old: bytes, new: bytes) -> tuple[Markup, int, int]:
     return Markup(html), inserted, deleted
 
 
-async def changes(request: Request) -> Response:
+def changes(request: Request) -> Response:
     folder, doc, old, new, old_rev, new_rev = _pair(request)
     html, inserted, deleted = word_diff(old, new)
     return page(request, "changes.html", slug=folder.name, doc=doc, diff=html,
@@ -228,7 +229,7 @@ async def changes(request: Request) -> Response:
                 query=request.url.query)
 
 
-async def redline_docx(request: Request) -> Response:
+def redline_docx(request: Request) -> Response:
     folder, doc, old, new, old_rev, new_rev = _pair(request)
     from ...redline import redline
 
