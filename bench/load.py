@@ -173,7 +173,8 @@ def audit(root: Path, acknowledged: list[tuple[str, str, str, str]]) -> dict[str
     import yaml
 
     problems = {"missing": 0, "commits without an acknowledged save": 0,
-                "files not as last committed": 0}
+                "files not as last committed": 0,
+                "final municipalities made drafts again (expected)": 0}
     by_file: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for name, slug, doc, title in acknowledged:
         by_file[f"{slug}/{doc}.yaml"].add((name, title))
@@ -185,6 +186,11 @@ def audit(root: Path, acknowledged: list[tuple[str, str, str, str]]) -> dict[str
         if rest.startswith("Start\n"):
             continue
         files = re.findall(r"^\+\+\+ b/(.+)$", rest, re.M)
+        # A final seed municipality becomes a draft again with its first save: expected.
+        if "utkast igen" in rest.split("\n", 1)[0] and len(files) == 1 and \
+                files[0].endswith("/municipality.yaml"):
+            problems["final municipalities made drafts again (expected)"] += 1
+            continue
         titles = re.findall(r"^\+title: (.+)$", rest, re.M)
         if len(files) != 1 or len(titles) != 1 or files[0] not in by_file:
             problems["commits without an acknowledged save"] += 1
@@ -272,7 +278,8 @@ def main() -> int:
     print(f"| acknowledged saves | {saves} ({saves / elapsed:.1f}/s) | |")
     print(f"| saves refused as conflicts (retried) | {results.conflicts} | |")
     for what, count in problems.items():
-        print(f"| acknowledged saves: {what} | {count} | 0 |")
+        expected = "" if "(expected)" in what else "0"
+        print(f"| acknowledged saves: {what} | {count} | {expected} |")
     print(f"| 5xx answers | {errors} | 0 |")
     print(f"| save median / p95 | {statistics.median(results.save_seconds) * 1000:.0f} ms / "
           f"{percentile(results.save_seconds, 0.95):.0f} ms | p95 < 500 ms |"
@@ -281,7 +288,7 @@ def main() -> int:
           f"{percentile(results.attempts, 0.95):.0f} ms | |")
     print(f"| save + the page after it, p95 | {percentile(results.shown_seconds, 0.95):.0f} "
           "ms | |")
-    failed = errors or any(problems.values())
+    failed = errors or any(n for what, n in problems.items() if "(expected)" not in what)
     return 1 if failed else 0
 
 
