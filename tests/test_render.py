@@ -163,3 +163,23 @@ def test_approvals_are_printed_under_the_title_of_a_final_document(tmp_path: Pat
             assert printed == (expected if status == "final" else []), (status, title_page)
             if status == "final":
                 assert texts.index(expected[0]) < texts.index("Syfte")
+
+
+def test_the_package_zip_is_sound(rendered: Path) -> None:
+    """The package writer: every entry's CRC checks, pictures and workbooks are stored
+    (already compressed), XML is deflated, times fixed; `unzip -t` agrees."""
+    import shutil
+    import subprocess
+
+    for path in sorted(rendered.rglob("*.docx")):
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None, path
+            for info in z.infolist():
+                stored = info.filename.rsplit(".", 1)[-1] in ("png", "jpeg", "xlsx")
+                assert info.compress_type == (zipfile.ZIP_STORED if stored else
+                                              zipfile.ZIP_DEFLATED), info.filename
+                assert info.date_time == (1980, 1, 1, 0, 0, 0)
+        if shutil.which("unzip"):  # Info-ZIP, a second reader besides Python's
+            check = subprocess.run(["unzip", "-tq", str(path)], capture_output=True,
+                                   text=True)
+            assert check.returncode == 0 and "No errors" in check.stdout, check.stdout

@@ -400,11 +400,13 @@ def page_breaks_to_properties(docx: Any) -> None:
     after it: no empty paragraph that spills onto a blank page."""
     w = f"{{{W_NS}}}"
     body = docx.element.body
-    for p in list(body.iter(f"{w}p")):
-        runs = p.findall(f"{w}r")
-        brs = p.findall(f"{w}r/{w}br")
-        if not (len(runs) == 1 and len(brs) == 1 and brs[0].get(f"{w}type") == "page"
-                and len(runs[0]) == 1 and not p.findall(f".//{w}t")):
+    # From the page breaks, not every paragraph: a document has few of them.
+    for br in list(body.iter(f"{w}br")):
+        run = br.getparent()
+        p = run.getparent() if run is not None else None
+        if br.get(f"{w}type") != "page" or run.tag != f"{w}r" or p is None \
+                or p.tag != f"{w}p" or len(run) != 1 or len(p.findall(f"{w}r")) != 1 \
+                or p.find(f".//{w}t") is not None:
             continue
         following = p.getnext()
         if following is None or following.tag != f"{w}p":
