@@ -289,8 +289,8 @@ def render_many(targets: list[str], options: Options = Options(), *,
 
     With jobs > 1 the municipalities are spread over worker processes (each parses
     every template once and reuses it). Outcomes come back in the order of
-    targets. PDFs are converted at the end, every document of the batch in one
-    LibreOffice process.
+    targets. PDFs are converted at the end, the batch's documents shared among one
+    LibreOffice per core.
     """
     outcomes: list[Outcome] = []
     # Municipalities with nothing to do are settled here, without a worker.
@@ -332,7 +332,7 @@ def render_many(targets: list[str], options: Options = Options(), *,
 
 def _convert_pdfs(outcomes: list[Outcome]) -> None:
     """Convert each new .docx, and each unchanged one whose PDF is missing or not what
-    was written; all in one LibreOffice run."""
+    was written; all at the end, shared among one LibreOffice per core (pdf.convert)."""
     from .pdf import convert
 
     todo: dict[Path, list[Path]] = {}
