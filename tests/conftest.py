@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,63 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 MUNICIPALITIES = REPO / "municipalities"
+
+# git as on a fresh server: no global or system configuration; the commits the tests
+# make themselves are by "Test".
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                          check=True, timeout=60, env={**os.environ, **GIT_ENV}).stdout
+
+
+def seed_repository(base: Path, change: Callable[[Path], None] | None = None) -> Path:
+    """base/municipalities: the seed municipalities in a git repository, committed once
+    (after change(root), when given)."""
+    root = base / "municipalities"
+    shutil.copytree(MUNICIPALITIES, root)
+    if change is not None:
+        change(root)
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "Start")
+    return root
+
+
+def make_draft(root: Path, slug: str) -> None:
+    """Turn a final seed municipality into a draft (so it can be approved again)."""
+    path = root / slug / "municipality.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nstatus: final\n" in text
+    path.write_text(text.replace("\nstatus: final\n", "\nstatus: draft\n"), encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_answering(url: str, alive: Callable[[], bool], seconds: float = 20) -> None:
+    """Wait for a server starting at url to answer 200 (after redirects); fail when it
+    died or did not answer in time."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:  # not listening yet, or an HTTP error
+            pass
+        if not alive():
+            pytest.fail(f"the server at {url} stopped before it answered")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server did not answer at {url} within {seconds} s")
+        time.sleep(0.05)
+
 
 # The document of each seed text: (municipality, document name, seed file).
 SEED_DOCUMENTS = [

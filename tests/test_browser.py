@@ -9,17 +9,11 @@ tests are skipped locally and fail on CI (env CI set), like the LibreOffice test
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import io
 import os
-import shutil
-import socket
 import subprocess
 import tempfile
-import threading
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,18 +21,16 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import MUNICIPALITIES
+from browser_support import WIDTH, browser_context, new_page, require, serving
+from browser_support import chromium as launch
+from conftest import seed_repository
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 # The committed pictures are remade with AVTALSGEN_SCREENSHOTS=docs/screenshots; otherwise
 # a run writes them to the temporary folder, leaving the checkout as it was.
 SCREENSHOTS = Path(os.environ["AVTALSGEN_SCREENSHOTS"]).resolve() if os.environ.get(
     "AVTALSGEN_SCREENSHOTS") else Path(tempfile.gettempdir()) / "avtalsgen-screenshots"
-WIDTH, HEIGHT = 1280, 900
-TIMEOUT_MS = 15_000  # every Playwright wait (actions, expectations, downloads)
-SERVER_START_S = 20  # the server must answer within this
 
 # Text the editor types: characters HTML, XML and YAML treat specially, and an emoji.
 TITLE = 'Överenskommelse & <samverkan> "2025" 🚓'
@@ -46,38 +38,7 @@ BLOCK = 'Blocktext för testet & <mer> "citat" 😀 slut'
 HEADING = "Testavsnitt om trygghet"
 
 
-def _requirements() -> None:
-    """Skip (locally) or fail (on CI) when the browser or its Python packages are missing."""
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    for module in ("playwright.sync_api", "axe_playwright_python.sync_playwright",
-                   "uvicorn"):
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(f"the Python module {module} (pip install -e '.[test]')")
-    if not missing:
-        return
-    message = "browser tests need " + "; ".join(missing)
-    if os.environ.get("CI"):
-        pytest.fail(message + " (required on CI)")
-    pytest.skip(message)
-
-
 # -- the server ----------------------------------------------------------------------
-
-
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=t@example.invalid",
-                           *args], cwd=root, capture_output=True, text=True, check=True,
-                          timeout=60).stdout
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -88,89 +49,30 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`create_app` over a git repository of the seed municipalities, served by uvicorn in
-    a thread on a free port. git sees no global or system config, as on a fresh server."""
-    _requirements()
-    import uvicorn
-
+    a thread on a free port."""
+    require("browser tests", ("axe_playwright_python.sync_playwright",))
     from avtalsgen.web.app import create_app
 
-    root = tmp_path_factory.mktemp("web") / "municipalities"
-    shutil.copytree(MUNICIPALITIES, root)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        _git(root, "init", "-q")
-        _git(root, "add", ".")
-        _git(root, "commit", "-qm", "Start")
-        port = _free_port()
-        config = uvicorn.Config(create_app(root), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="off")
-        uv = uvicorn.Server(config)
-        thread = threading.Thread(target=uv.run, name="avtalsgen-web", daemon=True)
-        thread.start()
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if not thread.is_alive() or time.monotonic() > deadline:
-                uv.should_exit = True
-                pytest.fail(f"the server did not answer at {url} within {SERVER_START_S} s")
-            time.sleep(0.1)
-        try:
-            yield Server(root, url)
-        finally:
-            uv.should_exit = True
-            thread.join(timeout=10)
-            assert not thread.is_alive(), "the server thread did not stop"
+    root = seed_repository(tmp_path_factory.mktemp("web"))
+    with serving(create_app(root)) as url:
+        yield Server(root, url)
 
 
 @pytest.fixture(scope="module")
 def chromium(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"],
-                                    timeout=30_000)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@contextlib.contextmanager
-def _context(chromium: Any, server: Server) -> Iterator[Any]:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = chromium.new_context(base_url=server.url, locale="sv-SE", accept_downloads=True,
-                                   viewport={"width": WIDTH, "height": HEIGHT})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    try:
-        yield context
-    finally:
-        context.close()
+    with launch() as browser:
+        yield browser
 
 
 @pytest.fixture
 def context(chromium: Any, server: Server) -> Iterator[Any]:
-    with _context(chromium, server) as c:
+    with browser_context(chromium, server.url) as c:
         yield c
 
 
 @pytest.fixture
 def page(context: Any) -> Any:
-    page = context.new_page()
-    page.errors = []  # uncaught exceptions and console errors (CSP refusals land here)
-    page.on("pageerror", lambda e: page.errors.append(f"pageerror: {e}"))
-    page.on("console", lambda m: page.errors.append(f"console.{m.type}: {m.text}")
-            if m.type == "error" else None)
-    return page
+    return new_page(context)
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -367,7 +269,8 @@ def test_second_browser_saving_the_same_version_gets_the_conflict_page(
 
     url = "/k/strangnas/dok/samverkansoverenskommelse"
     path = server.root / "strangnas" / "samverkansoverenskommelse.yaml"
-    with _context(chromium, server) as one, _context(chromium, server) as two:
+    with browser_context(chromium, server.url) as one, \
+            browser_context(chromium, server.url) as two:
         first, second = one.new_page(), two.new_page()
         first.goto(url)
         second.goto(url)

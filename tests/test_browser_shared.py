@@ -13,14 +13,8 @@ Playwright the tests are skipped locally and fail on CI (env CI set).
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import socket
 import subprocess
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +22,13 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import MUNICIPALITIES
+from browser_support import browser_context, new_page, require, serving
+from browser_support import chromium as launch
+from conftest import git, make_draft, seed_repository
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-TIMEOUT_MS = 15_000  # every Playwright wait (actions, expectations)
 DOWNLOAD_MS = 60_000  # a PDF download waits for LibreOffice
-SERVER_START_S = 20
 PASSWORD = "correct horse battery"
 SLUG, DOC = "lulea", "samverkansoverenskommelse"
 DOC_URL = f"/k/{SLUG}/dok/{DOC}"
@@ -47,40 +40,7 @@ POLIS_HEADING = "Inledning och syfte"
 REVISED_TITLE = "Samverkansöverenskommelse för ett tryggare Luleå, reviderad"
 
 
-def _requirements() -> None:
-    """Skip (locally) or fail (on CI) when the browser or its Python packages are missing."""
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    for module in ("playwright.sync_api", "uvicorn", "argon2"):
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(f"the Python module {module} (pip install -e '.[test]')")
-    for tool in ("soffice", "pdftotext", "pdfinfo"):
-        if not shutil.which(tool):
-            missing.append(f"{tool} (apt-get install libreoffice-writer-nogui poppler-utils)")
-    if not missing:
-        return
-    message = "shared browser tests need " + "; ".join(missing)
-    if os.environ.get("CI"):
-        pytest.fail(message + " (required on CI)")
-    pytest.skip(message)
-
-
 # -- the server ----------------------------------------------------------------------
-
-
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=t@example.invalid",
-                           *args], cwd=root, capture_output=True, text=True, check=True,
-                          timeout=60).stdout
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -95,21 +55,14 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The shared app over a git repository of the seed municipalities (Luleå made a
     draft), with two users, served by uvicorn in a thread on a free port."""
-    _requirements()
-    import uvicorn
+    require("shared browser tests", ("argon2",), ("soffice", "pdftotext", "pdfinfo"))
     from argon2 import PasswordHasher
 
     from avtalsgen.accounts import Accounts
     from avtalsgen.web.app import create_app
 
     base = tmp_path_factory.mktemp("shared-browser")
-    root = base / "municipalities"
-    shutil.copytree(MUNICIPALITIES, root)
-    municipality = root / SLUG / "municipality.yaml"
-    text = municipality.read_text(encoding="utf-8")
-    assert "\nstatus: final\n" in text
-    municipality.write_text(text.replace("\nstatus: final\n", "\nstatus: draft\n"),
-                            encoding="utf-8")
+    root = seed_repository(base, lambda root: make_draft(root, SLUG))
     # A cheap hash: the story is about approvals, not password cost.
     fast = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
     accounts = Accounts(base / "accounts.sqlite3", hasher=fast)
@@ -117,84 +70,29 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         accounts.add_user(name, f"{name}@example.se", PASSWORD)
         accounts.grant(name, SLUG, "editor")
         accounts.grant(name, SLUG, "approver", party)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        _git(root, "init", "-q")
-        _git(root, "add", ".")
-        _git(root, "commit", "-qm", "Start")
-        port = _free_port()
-        config = uvicorn.Config(create_app(root, accounts), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="off")
-        uv = uvicorn.Server(config)
-        thread = threading.Thread(target=uv.run, name="avtalsgen-shared", daemon=True)
-        thread.start()
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/logga-in", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if not thread.is_alive() or time.monotonic() > deadline:
-                uv.should_exit = True
-                pytest.fail(f"the server did not answer at {url} within {SERVER_START_S} s")
-            time.sleep(0.1)
-        try:
+    try:
+        with serving(create_app(root, accounts), "/logga-in") as url:
             yield Server(root, url, accounts)
-        finally:
-            uv.should_exit = True
-            thread.join(timeout=10)
-            accounts.close()
-            assert not thread.is_alive(), "the server thread did not stop"
+    finally:
+        accounts.close()
 
 
 @pytest.fixture(scope="module")
 def chromium(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"],
-                                    timeout=30_000)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _page(chromium: Any, server: Server) -> Any:
-    """A page in a browser context of its own (its own cookies), collecting errors."""
-    context = chromium.new_context(base_url=server.url, locale="sv-SE", accept_downloads=True,
-                                   viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.errors = []  # uncaught exceptions and console errors (CSP refusals land here)
-    page.on("pageerror", lambda e: page.errors.append(f"pageerror: {e}"))
-    page.on("console", lambda m: page.errors.append(f"console.{m.type}: {m.text}")
-            if m.type == "error" else None)
-    return page
+    with launch() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
 def kommun(chromium: Any, server: Server) -> Iterator[Any]:
-    page = _page(chromium, server)
-    try:
-        yield page
-    finally:
-        page.context.close()
+    with browser_context(chromium, server.url) as context:
+        yield new_page(context)
 
 
 @pytest.fixture(scope="module")
 def polis(chromium: Any, server: Server) -> Iterator[Any]:
-    page = _page(chromium, server)
-    try:
-        yield page
-    finally:
-        page.context.close()
+    with browser_context(chromium, server.url) as context:
+        yield new_page(context)
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -315,7 +213,7 @@ def test_kommun_and_polis_log_in_and_co_write_a_document(
     saved = read_yaml(server, f"{DOC}.yaml")
     assert saved["title"] == KOMMUN_TITLE
     assert saved["sections"][0]["heading"] == POLIS_HEADING
-    authors = _git(server.root, "log", "-2", "--format=%an", "--", f"{SLUG}/{DOC}.yaml")
+    authors = git(server.root, "log", "-2", "--format=%an", "--", f"{SLUG}/{DOC}.yaml")
     assert authors.split() == [POLIS, KOMMUN], authors
 
     # The kommun editor reloads and sees the polis's heading, in the outline and preview.
@@ -338,7 +236,7 @@ def test_kommun_approves_then_polis_approves_and_it_is_final(
     assert "Status: utkast" in main_text(kommun)
     expect(kommun.get_by_text("Ingen har godkänt den nuvarande versionen än.")).to_be_visible()
     version = approve(kommun, "Godkänn för kommunen")
-    assert version == _git(server.root, "log", "-1", "--format=%H").strip()
+    assert version == git(server.root, "log", "-1", "--format=%H").strip()
     expect(kommun.get_by_role("status").filter(has_text="Sparat.")).to_be_visible()
     table = kommun.get_by_role("table", name="Godkännanden av nuvarande version")
     expect(table.get_by_role("row")).to_have_count(2)  # the head and one approval

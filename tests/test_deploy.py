@@ -10,7 +10,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from conftest import MUNICIPALITIES, REPO
+from conftest import GIT_ENV, REPO, free_port, seed_repository, wait_until_answering
 
 from avtalsgen.accounts import Accounts
 
@@ -44,12 +43,6 @@ def settings(text: str) -> dict[str, list[str]]:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def home(tmp_path: Path) -> Path:
     base = tmp_path / "srv"
     (base / ".venv" / "bin").mkdir(parents=True)
@@ -72,36 +65,25 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
 def test_the_units_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     base = home(tmp_path)
     service = settings(unit(base))
-    root = base / "municipalities"
-    shutil.copytree(MUNICIPALITIES, root)
-    git = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    for command in (["git", "init", "-q"], ["git", "add", "."],
-                    ["git", "-c", "user.name=t", "-c", "user.email=t@example.se", "commit",
-                     "-qm", "Start"]):
-        subprocess.run(command, cwd=root, env={**os.environ, **git}, check=True)
+    seed_repository(base)
     with Accounts(base / "accounts.sqlite3", hasher=PasswordHasher(
             time_cost=1, memory_cost=8192, parallelism=1)) as accounts:
         accounts.add_user("anna", "anna@example.se", "ett långt lösenord")
         accounts.grant("anna", "lulea", "editor")
     port = free_port()
     command = [a.replace("8000", str(port)) for a in shlex.split(service["ExecStart"][0])]
-    env = dict(os.environ, **git)
+    env = dict(os.environ, **GIT_ENV)
     env.update(value.partition("=")[::2] for value in service["Environment"])
     server = subprocess.Popen(command, cwd=service["WorkingDirectory"][0], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               start_new_session=True)
     try:
-        answer = None
-        for _ in range(300):
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                time.sleep(0.05)
-        assert answer is not None and answer.status_code in (303, 307)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_answering(url + "/", lambda: server.poll() is None)
+        answer = httpx.get(url + "/", timeout=5)
+        assert answer.status_code in (303, 307)
         assert answer.headers["location"].startswith("/logga-in")
-        assert "Logga in" in httpx.get(f"http://127.0.0.1:{port}/logga-in", timeout=5).text
+        assert "Logga in" in httpx.get(url + "/logga-in", timeout=5).text
         server.send_signal(signal.SIGTERM)  # what systemd sends (KillSignal)
         assert server.wait(timeout=int(service["TimeoutStopSec"][0])) == 0
         left: list[str] = []

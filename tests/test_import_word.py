@@ -72,6 +72,15 @@ def import_and_render(source: Path, into: Path, **options: str) -> tuple[ImportR
     return report, out
 
 
+def import_faithfully(source: Path, into: Path, what: str, **options: str) -> ImportReport:
+    """Import and render a real-world document; the text must come back (fidelity)."""
+    report, out = import_and_render(source, into, **options)
+    score = ratio(out, source)
+    print(f"real world {what}: fidelity {score:.4f}")
+    assert score >= 0.95, report.summary()
+    return report
+
+
 def structure(path: Path) -> dict[str, object]:
     """What a reader sees as structure: headings (level, text), list items, tables,
     footnotes, drawings (pictures and charts) and Word charts."""
@@ -399,10 +408,7 @@ def plan_docx(path: Path) -> Path:
 
 def test_real_world_agreement(tmp_path: Path) -> None:
     source = agreement_docx(tmp_path / "Samverkansavtal Ekby.docx")
-    report, out = import_and_render(source, tmp_path / "ekby")
-    score = ratio(out, source)
-    print(f"real world agreement: fidelity {score:.4f}")
-    assert score >= 0.95, report.summary()
+    import_faithfully(source, tmp_path / "ekby", "agreement")
     doc = yaml.safe_load((tmp_path / "ekby" / "samverkansoverenskommelse-2024-2027.yaml")
                          .read_text("utf-8"))
     assert doc["type"] == "agreement" and doc["title"] == "Samverkansöverenskommelse 2024–2027"
@@ -441,10 +447,7 @@ def test_real_world_agreement(tmp_path: Path) -> None:
 
 def test_real_world_report(tmp_path: Path) -> None:
     source = report_docx(tmp_path / "lagesbild.docx")
-    report, out = import_and_render(source, tmp_path / "ekby", doc="lagesbild")
-    score = ratio(out, source)
-    print(f"real world report: fidelity {score:.4f}")
-    assert score >= 0.95, report.summary()
+    report = import_faithfully(source, tmp_path / "ekby", "report", doc="lagesbild")
     doc = yaml.safe_load((tmp_path / "ekby" / "lagesbild.yaml").read_text("utf-8"))
     assert doc["type"] == "situation_report" and doc["title_page"] is True
     assert doc["subtitle"] == "Underlag för samverkansöverenskommelsen 2024–2027"
@@ -472,10 +475,7 @@ def test_real_world_report(tmp_path: Path) -> None:
 
 def test_real_world_plan(tmp_path: Path) -> None:
     source = plan_docx(tmp_path / "handlingsplan.docx")
-    report, out = import_and_render(source, tmp_path / "ekby")
-    score = ratio(out, source)
-    print(f"real world plan: fidelity {score:.4f}")
-    assert score >= 0.95, report.summary()
+    report = import_faithfully(source, tmp_path / "ekby", "plan")
     (path,) = [p for p in report.written if p.name.startswith("handlingsplan")]
     doc = yaml.safe_load(path.read_text("utf-8"))
     assert doc["type"] == "action_plan"
@@ -544,10 +544,7 @@ def fields_docx(path: Path) -> Path:
 
 def test_real_world_labelled_fields(tmp_path: Path) -> None:
     source = fields_docx(tmp_path / "verksamhetsplan.docx")
-    report, out = import_and_render(source, tmp_path / "ekby", doc="verksamhetsplan")
-    score = ratio(out, source)
-    print(f"real world labelled fields: fidelity {score:.4f}")
-    assert score >= 0.95, report.summary()
+    import_faithfully(source, tmp_path / "ekby", "labelled fields", doc="verksamhetsplan")
     doc = yaml.safe_load((tmp_path / "ekby" / "verksamhetsplan.yaml").read_text("utf-8"))
     focus = doc["sections"][1]
     assert focus["heading"] == "Fokusområden" and focus["number_sections"] is True

@@ -5,16 +5,14 @@ approval by both parties, comments and the audit trail."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import MUNICIPALITIES, form_fields
+from conftest import MUNICIPALITIES, form_fields, git, make_draft, seed_repository
 from starlette.testclient import TestClient
 
 from avtalsgen import store
@@ -26,8 +24,6 @@ from avtalsgen.web.views.common import folder_version
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 PASSWORD = "correct horse battery"
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
 OWN, OTHER = "lulea", "skelleftea"
 DOC = "samverkansoverenskommelse"
 OTHER_DOC = "underlag"
@@ -41,24 +37,8 @@ ROLES = {
 }
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                          check=True, env={**os.environ, **GIT_ENV}).stdout
-
-
 def make_root(base: Path, lulea_draft: bool = False) -> Path:
-    root = base / "municipalities"
-    shutil.copytree(MUNICIPALITIES, root)
-    if lulea_draft:
-        path = root / OWN / "municipality.yaml"
-        text = path.read_text(encoding="utf-8")
-        assert "\nstatus: final\n" in text
-        path.write_text(text.replace("\nstatus: final\n", "\nstatus: draft\n"),
-                        encoding="utf-8")
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "Start")
-    return root
+    return seed_repository(base, (lambda root: make_draft(root, OWN)) if lulea_draft else None)
 
 
 def make_accounts(root: Path) -> Accounts:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +17,15 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from conftest import MUNICIPALITIES, form_fields
+from conftest import (
+    GIT_ENV,
+    MUNICIPALITIES,
+    form_fields,
+    free_port,
+    git,
+    seed_repository,
+    wait_until_answering,
+)
 
 from avtalsgen.accounts import Accounts
 from avtalsgen.accounts import sessions as account_sessions
@@ -26,9 +33,6 @@ from avtalsgen.errors import Problem
 from avtalsgen.web import validation
 from avtalsgen.web.views.common import validate
 
-GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
 PASSWORD = "correct horse battery"
 
 
@@ -172,17 +176,6 @@ def test_session_use_is_written_at_most_once_a_minute(tmp_path: Path) -> None:
 # -- serve --workers -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                          check=True, env={**os.environ, **GIT_ENV}).stdout
-
-
 def first_document(root: Path, slug: str) -> str:
     import yaml
 
@@ -192,11 +185,7 @@ def first_document(root: Path, slug: str) -> str:
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
-    root = tmp_path / "municipalities"
-    shutil.copytree(MUNICIPALITIES, root)
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "Start")
+    root = seed_repository(tmp_path)
     db = tmp_path / "accounts.sqlite3"
     with Accounts(db, hasher=PasswordHasher(time_cost=1, memory_cost=8192,
                                             parallelism=1)) as accounts:
@@ -210,13 +199,7 @@ def workers(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]
         env={**os.environ, **GIT_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                httpx.get(base + "/logga-in", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                time.sleep(0.05)
+        wait_until_answering(base + "/logga-in", lambda: server.poll() is None)
         yield base, root, server
     finally:
         server.terminate()
