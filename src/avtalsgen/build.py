@@ -136,14 +136,15 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
 
 
 def render_municipality(target: str | Path, options: Options = Options(), *,
-                        root: Path = DEFAULT_ROOT) -> Outcome:
+                        root: Path = DEFAULT_ROOT, checked: bool = False) -> Outcome:
     """Validate, render and write one municipality's .docx files (PDF: see render_many).
 
     A document whose inputs (see inputs.py) and written file are unchanged since the
-    last run is not rendered again; --force renders everything.
+    last run is not rendered again; --force renders everything. `checked`: the caller
+    has just found that it is not up to date as a whole (render_many does).
     """
     start = time.perf_counter()
-    current = _up_to_date_or_none(str(target), options, root)
+    current = None if checked else _up_to_date_or_none(str(target), options, root)
     if current is not None:
         current.seconds = time.perf_counter() - start
         return current
@@ -275,7 +276,7 @@ def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = N
 
 def _render_one(target: str, options: Options, root: Path) -> Outcome:
     try:
-        return render_municipality(target, options, root=root)
+        return render_municipality(target, options, root=root, checked=True)
     except AvtalsgenError as e:
         return Outcome(str(target), error=e)
     except Exception as e:  # a bug: reported for this municipality, the batch goes on
@@ -335,23 +336,28 @@ def _convert_pdfs(outcomes: list[Outcome]) -> None:
     was written; all at the end, shared among one LibreOffice per core (pdf.convert)."""
     from .pdf import convert
 
-    todo: dict[Path, list[Path]] = {}
+    todo: list[tuple[Outcome, Path, list[Path]]] = []
     for outcome in outcomes:
-        for docx in [p for p in [*outcome.written, *outcome.unchanged] if p.suffix == ".docx"]:
+        docs = [p for p in [*outcome.written, *outcome.unchanged] if p.suffix == ".docx"]
+        if not docs:
+            continue
+        folder, manifest, convert_these = docs[0].parent, Manifest(docs[0].parent), []
+        for docx in docs:
             pdf = docx.with_suffix(".pdf")
-            if docx in outcome.written or not Manifest(docx.parent).intact(pdf.name):
-                todo.setdefault(docx.parent, []).append(docx)
+            if docx in outcome.written or not manifest.intact(pdf.name):
+                convert_these.append(docx)
             elif pdf not in outcome.unchanged:
                 outcome.unchanged.append(pdf)
-    convert([(docx, docx.with_suffix(".pdf")) for docs in todo.values() for docx in docs])
-    by_folder = {docx.parent: o for o in outcomes for docx in [*o.written, *o.unchanged]}
-    for folder, docs in todo.items():
+        if convert_these:
+            todo.append((outcome, folder, convert_these))
+    convert([(docx, docx.with_suffix(".pdf")) for _o, _f, docs in todo for docx in docs])
+    for outcome, folder, docs in todo:
         with folder_lock(folder):
             manifest = Manifest(folder)
             for docx in docs:
                 pdf = docx.with_suffix(".pdf")
                 manifest.record(pdf.name, pdf.read_bytes())
-                by_folder[folder].written.append(pdf)
+                outcome.written.append(pdf)
             manifest.save()
 
 
