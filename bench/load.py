@@ -43,7 +43,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from web import GIT, form_of, free_port
+from web import GIT, form_of, free_port, wait_until_answering
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "ett långt lösenord för lasttest"
@@ -240,12 +240,7 @@ def main() -> int:
         users = [User(base, name, slug, first_document(root, slug), args.seed * 10_000 + n)
                  for n, (name, slug) in enumerate(pairs)]
         try:
-            for _ in range(300):
-                try:
-                    httpx.get(base + "/logga-in", timeout=5)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            wait_until_answering(base + "/logga-in")
             logins = [threading.Thread(target=u.login, args=(results,)) for u in users]
             for thread in logins:
                 thread.start()

@@ -42,6 +42,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_answering(url: str, seconds: float = 30) -> None:
+    """Until a starting server answers url with 200 (after redirects)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=5, follow_redirects=True).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the server did not answer {url} within {seconds:.0f} s")
+        time.sleep(0.02)
+
+
 def median_ms(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -86,16 +100,7 @@ def main() -> int:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             with httpx.Client(base_url=base, timeout=30) as client:
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        if client.get("/").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise SystemExit("the server did not answer within 30 s")
-                    time.sleep(0.02)
+                wait_until_answering(base + "/")
                 first_paint = (time.perf_counter() - start) * 1000
                 pages = {path: median_ms(lambda p=path: client.get(p).raise_for_status(),
                                          args.repeat)
