@@ -46,7 +46,6 @@ from .formatting import FILTERS
 # (python-docx #1037, docxcompose #101). We use no custom properties: bind it back.
 docx_nsmap["cp"] = wordxml.CORE_NS["cp"]
 
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CHART_WIDTH = Cm(15.5)
 LOGO_HEIGHT = Cm(1.2)
 
@@ -347,10 +346,8 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
 def render_docx(template: Path, context: dict[str, Any], properties: dict[str, Any],
                 logo: bytes | None = None, pictures: dict[str, bytes] | None = None) -> bytes:
     """Render one document and return the .docx bytes (reproducible)."""
-    data, key = _template_bytes(template)
-    tpl = WordTemplate(io.BytesIO(data))
-    tpl.template_file = template  # shown in error messages
-    tpl.cache_key = key
+    tpl = WordTemplate(template)  # its path is shown in error messages
+    tpl.cache_key = _template_key(template)
     tpl.init_docx()
     _materialise(context, tpl, logo, pictures or {})
     check_plain(context)
@@ -367,20 +364,12 @@ def render_docx(template: Path, context: dict[str, Any], properties: dict[str, A
     return save_reproducible(docx)
 
 
-def _template_bytes(path: Path) -> tuple[bytes, tuple[Any, ...]]:
+def _template_key(path: Path) -> tuple[str, int]:
+    """A template by where it is and when it last changed: what the caches are keyed by."""
     try:
-        key = (str(path.resolve()), path.stat().st_mtime_ns)
+        return (str(path.resolve()), path.stat().st_mtime_ns)
     except FileNotFoundError:
         raise TemplateError(f"{path}: template not found") from None
-    return _read_cached(*key), key
-
-
-@cache
-def _read_cached(path: str, _mtime: int) -> bytes:
-    data = Path(path).read_bytes()
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise TemplateError(f"{path}: not a Word document (.docx)")
-    return data
 
 
 class _Pristine:
@@ -410,7 +399,10 @@ class _Pristine:
 
 @cache
 def _pristine(path: str, _mtime: int) -> _Pristine:
-    return _Pristine(_read_cached(path, _mtime))
+    data = Path(path).read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise TemplateError(f"{path}: not a Word document (.docx)")
+    return _Pristine(data)
 
 
 # Parts whose content is compressed already: pictures and the charts' workbooks.
