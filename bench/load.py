@@ -99,9 +99,9 @@ class User:
 
     def login(self, results: Results) -> None:
         page = self.get("/logga-in", results).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        token = re.search(r'name="form:csrf" value="([^"]+)"', page).group(1)
         self.requests += 1
-        answer = self.client.post("/logga-in", data={"csrf_token": token, "login": self.name,
+        answer = self.client.post("/logga-in", data={"form:csrf": token, "login": self.name,
                                                      "password": PASSWORD})
         results.status(answer.status_code)
         if answer.status_code != 303:

@@ -139,7 +139,7 @@ def open_municipality(page: Any) -> None:
 def approve(page: Any, button: str) -> str:
     """Press the approve button; returns the version the page offered for approval."""
     form = page.locator(f'form[action="/k/{SLUG}/godkann"]')
-    version = form.locator('input[name="version"]').get_attribute("value")
+    version = form.locator('input[name="form:version"]').get_attribute("value")
     with page.expect_navigation():
         form.get_by_role("button", name=button).click()
     return version

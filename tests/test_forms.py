@@ -600,9 +600,9 @@ def test_grids_and_the_computed_total() -> None:
 
 def test_buttons_and_fields_look_as_documented() -> None:
     html = str(forms.render("document", DOC))
-    assert ('<button type="submit" name="action" value="remove:sections[0].content[1]">'
+    assert ('<button type="submit" name="form:action" value="remove:sections[0].content[1]">'
             "Ta bort") in html
-    assert '<button type="submit" name="action" value="add:sections[0].content"' in html
+    assert '<button type="submit" name="form:action" value="add:sections[0].content"' in html
     assert 'value="up:sections[0].content[0]" disabled' in html
     assert '<select id="f-sections[0].content[0].__kind__" name="sections[0].content[0].__kind__"' \
         in html

@@ -53,7 +53,7 @@ def make_accounts(root: Path) -> Accounts:
 def login(app, name: str, password: str = PASSWORD) -> TestClient:
     client = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
     client.get("/logga-in")
-    answer = client.post("/logga-in", data={"csrf_token": client.cookies[CSRF_COOKIE],
+    answer = client.post("/logga-in", data={"form:csrf": client.cookies[CSRF_COOKIE],
                                             "login": name, "password": password,
                                             "next": "/"})
     assert answer.status_code == 303, answer.text[:500]
@@ -119,7 +119,7 @@ def request(server: Server, route: str, role: str, where: int):
     slug, doc = (OWN, DOC) if where == 0 else (OTHER, OTHER_DOC)
     base = f"/k/{slug}"
     own_form = form_fields(server.admin.get(f"/k/{OWN}/dok/{DOC}").text)
-    token = {"csrf_token": csrf(client)}
+    token = {"form:csrf": csrf(client)}
     if route == "GET list":
         return client.get("/")
     if route == "GET municipality":
@@ -129,16 +129,16 @@ def request(server: Server, route: str, role: str, where: int):
     if route == "GET section":
         return client.get(f"{base}/dok/{doc}/avsnitt/0")
     if route == "POST document save":
-        return client.post(f"{base}/dok/{doc}", data={**own_form, **token, "action": "save"})
+        return client.post(f"{base}/dok/{doc}", data={**own_form, **token, "form:action": "save"})
     if route == "POST outline":
         version = store.version_of(server.root / slug / f"{doc}.yaml")
         return client.post(f"{base}/dok/{doc}/disposition",
-                           data={**token, "op": "up", "path": "0", "version": version})
+                           data={**token, "op": "up", "path": "0", "form:version": version})
     if route == "GET download docx":
         return client.get(f"{base}/dok/{doc}/ladda-ner.docx")
     if route == "POST approve":
         return client.post(f"{base}/godkann",
-                           data={**token, "version": folder_version(server.root / slug)})
+                           data={**token, "form:version": folder_version(server.root / slug)})
     if route == "POST comment":
         return client.post(f"{base}/dok/{doc}/avsnitt/0/kommentar",
                            data={**token, "text": "Stämmer siffran?"})
@@ -182,7 +182,7 @@ def test_pages_need_a_session(server: Server) -> None:
     for text in ("Användarnamn eller e-post", "Lösenord", "Logga in"):
         assert text in page.text
     # only relative next paths
-    answer = client.post("/logga-in", data={"csrf_token": csrf(client), "login": "rut",
+    answer = client.post("/logga-in", data={"form:csrf": csrf(client), "login": "rut",
                                             "password": PASSWORD,
                                             "next": "//evil.example/"})
     assert answer.status_code == 303 and answer.headers["location"] == "/"
@@ -193,7 +193,7 @@ def test_session_cookie_flags(server: Server) -> None:
         client = TestClient(server.app, base_url=f"{scheme}://127.0.0.1",
                             follow_redirects=False)
         client.get("/logga-in")
-        answer = client.post("/logga-in", data={"csrf_token": csrf(client), "login": "rut",
+        answer = client.post("/logga-in", data={"form:csrf": csrf(client), "login": "rut",
                                                 "password": PASSWORD})
         cookie = answer.headers["set-cookie"].lower()
         assert cookie.startswith(f"{SESSION_COOKIE}=")
@@ -229,7 +229,7 @@ def test_session_fixation(fresh: Server) -> None:
     planted = "planted-by-an-attacker"
     client.cookies.set(SESSION_COOKIE, planted)
     client.get("/logga-in")
-    answer = client.post("/logga-in", data={"csrf_token": csrf(client), "login": "erik",
+    answer = client.post("/logga-in", data={"form:csrf": csrf(client), "login": "erik",
                                             "password": PASSWORD})
     assert answer.status_code == 303
     token = answer.cookies[SESSION_COOKIE]
@@ -245,7 +245,7 @@ def test_logging_in_again_ends_the_old_session_and_renews_the_csrf_token(
         fresh: Server) -> None:
     client = login(fresh.app, "erik")
     first_session, first_csrf = client.cookies[SESSION_COOKIE], csrf(client)
-    answer = client.post("/logga-in", data={"csrf_token": first_csrf, "login": "erik",
+    answer = client.post("/logga-in", data={"form:csrf": first_csrf, "login": "erik",
                                             "password": PASSWORD})
     assert answer.status_code == 303
     assert answer.cookies[SESSION_COOKIE] != first_session
@@ -259,9 +259,9 @@ def test_csrf_refused_even_when_logged_in(fresh: Server) -> None:
     path = fresh.root / OWN / f"{DOC}.yaml"
     before = path.read_bytes()
     form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
-    form.pop("csrf_token")
+    form.pop("form:csrf")
     assert client.post(f"/k/{OWN}/dok/{DOC}", data=form).status_code == 403
-    bad = {**form, "csrf_token": "wrong"}
+    bad = {**form, "form:csrf": "wrong"}
     assert client.post(f"/k/{OWN}/dok/{DOC}", data=bad).status_code == 403
     assert client.post(f"/k/{OWN}/godkann", data={}).status_code == 403
     assert path.read_bytes() == before
@@ -279,14 +279,14 @@ def test_brute_force_locks_the_account(fresh: Server) -> None:
     client = TestClient(fresh.app, base_url="http://127.0.0.1", follow_redirects=False)
     client.get("/logga-in")
     for attempt in range(5):
-        answer = client.post("/logga-in", data={"csrf_token": csrf(client), "login": "rut",
+        answer = client.post("/logga-in", data={"form:csrf": csrf(client), "login": "rut",
                                                 "password": f"wrong {attempt}"})
         assert answer.status_code == 401
     assert "Kontot är låst till" in answer.text
     assert "efter för många misslyckade inloggningar" in answer.text
     assert re.search(r"låst till \d\d:\d\d", answer.text)
     # even the right password is refused now
-    answer = client.post("/logga-in", data={"csrf_token": csrf(client), "login": "rut",
+    answer = client.post("/logga-in", data={"form:csrf": csrf(client), "login": "rut",
                                             "password": PASSWORD})
     assert answer.status_code == 401 and "Kontot är låst till" in answer.text
     assert SESSION_COOKIE not in client.cookies
@@ -301,7 +301,7 @@ def test_reader_cannot_save(fresh: Server) -> None:
     commits = git(fresh.root, "rev-list", "--count", "HEAD")
     form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
     form["title"] = "Ändrad av en läsare"
-    answer = client.post(f"/k/{OWN}/dok/{DOC}", data={**form, "action": "save"})
+    answer = client.post(f"/k/{OWN}/dok/{DOC}", data={**form, "form:action": "save"})
     assert answer.status_code == 403
     assert path.read_bytes() == before
     assert git(fresh.root, "rev-list", "--count", "HEAD") == commits
@@ -311,7 +311,7 @@ def test_reader_cannot_save(fresh: Server) -> None:
 def test_logout_ends_the_session(fresh: Server) -> None:
     client = fresh.clients["reader"]
     old = client.cookies[SESSION_COOKIE]
-    answer = client.post("/logga-ut", data={"csrf_token": csrf(client)})
+    answer = client.post("/logga-ut", data={"form:csrf": csrf(client)})
     assert answer.status_code == 303 and answer.headers["location"] == "/logga-in"
     assert fresh.accounts.session(old) is None
     stale = TestClient(fresh.app, base_url="http://127.0.0.1", follow_redirects=False)
@@ -326,9 +326,9 @@ def test_logout_ends_the_session(fresh: Server) -> None:
 def approve(server: Server, role: str):
     client = server.clients[role]
     html = client.get(f"/k/{OWN}").text
-    version = re.search(r'name="version" value="([0-9a-f]+)"', html).group(1)
-    return client.post(f"/k/{OWN}/godkann", data={"csrf_token": csrf(client),
-                                                  "version": version}), version
+    version = re.search(r'name="form:version" value="([0-9a-f]+)"', html).group(1)
+    return client.post(f"/k/{OWN}/godkann", data={"form:csrf": csrf(client),
+                                                  "form:version": version}), version
 
 
 def test_both_parties_approve_and_it_becomes_final(fresh: Server) -> None:
@@ -377,7 +377,7 @@ def test_an_edit_after_the_final_version_makes_it_a_draft_again(fresh: Server) -
     form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
     form["title"] = "Samverkansöverenskommelse, ändrad efter godkännandet"
     assert client.post(f"/k/{OWN}/dok/{DOC}",
-                       data={**form, "action": "save"}).status_code == 303
+                       data={**form, "form:action": "save"}).status_code == 303
     import yaml
 
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -399,15 +399,15 @@ def test_an_edit_withdraws_the_approvals(fresh: Server) -> None:
     form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
     form["title"] = "Samverkansöverenskommelse, reviderad"
     assert client.post(f"/k/{OWN}/dok/{DOC}",
-                       data={**form, "action": "save"}).status_code == 303
+                       data={**form, "form:action": "save"}).status_code == 303
     assert fresh.accounts.approvals(OWN, version) == []
     assert folder_version(fresh.root / OWN) != version
     assert "Ingen har godkänt" in client.get(f"/k/{OWN}").text
     assert "godkännanden återkallade" in client.get(f"/k/{OWN}/historik").text
     # an approval of the old version is refused
     stale = fresh.clients["approver polis"]
-    answer = stale.post(f"/k/{OWN}/godkann", data={"csrf_token": csrf(stale),
-                                                   "version": version})
+    answer = stale.post(f"/k/{OWN}/godkann", data={"form:csrf": csrf(stale),
+                                                   "form:version": version})
     assert answer.status_code == 409
 
 
@@ -415,7 +415,7 @@ def test_comments_on_a_section(fresh: Server) -> None:
     reader, editor = fresh.clients["reader"], fresh.clients["editor"]
     section = f"/k/{OWN}/dok/{DOC}/avsnitt/0"
     assert "Kommentera avsnittet" in reader.get(section).text
-    answer = reader.post(f"{section}/kommentar", data={"csrf_token": csrf(reader),
+    answer = reader.post(f"{section}/kommentar", data={"form:csrf": csrf(reader),
                                                        "text": "Är <b>detta</b> rätt år?"})
     assert answer.status_code == 303
     html = editor.get(section).text
@@ -425,7 +425,7 @@ def test_comments_on_a_section(fresh: Server) -> None:
     assert "rätt år" not in (fresh.root / OWN / f"{DOC}.yaml").read_text(encoding="utf-8")
     made = fresh.accounts.comments(OWN, DOC)[0]
     answer = editor.post(f"/k/{OWN}/dok/{DOC}/kommentar/{made.id}/lost",
-                         data={"csrf_token": csrf(editor)})
+                         data={"form:csrf": csrf(editor)})
     assert answer.status_code == 303 and answer.headers["location"] == section
     assert fresh.accounts.comments(OWN, DOC) == []
 
@@ -434,7 +434,7 @@ def test_audit_trail(fresh: Server) -> None:
     editor = fresh.clients["editor"]
     form = form_fields(editor.get(f"/k/{OWN}/dok/{DOC}").text)
     form["title"] = "Ny titel"
-    editor.post(f"/k/{OWN}/dok/{DOC}", data={**form, "action": "save"})
+    editor.post(f"/k/{OWN}/dok/{DOC}", data={**form, "form:action": "save"})
     assert editor.get(f"/k/{OWN}/dok/{DOC}/ladda-ner.docx").status_code == 200
     approve(fresh, "approver kommun")
     log = fresh.accounts.audit_log()
@@ -456,7 +456,7 @@ def test_audit_trail(fresh: Server) -> None:
 
 def test_no_municipalities_made_or_finalised_in_the_browser(fresh: Server) -> None:
     client = fresh.clients["editor"]
-    token = {"csrf_token": csrf(client)}
+    token = {"form:csrf": csrf(client)}
     assert client.post("/", data={**token, "slug": "pitea"}).status_code == 403
     assert client.post(f"/k/{OWN}/slutlig", data=token).status_code == 403
     assert not (fresh.root / "pitea").exists()

@@ -46,7 +46,7 @@ def client(root: Path) -> TestClient:
 
 def token(client: TestClient, path: str = "/") -> str:
     html = client.get(path).text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    found = re.search(r'name="form:csrf" value="([^"]+)"', html)
     assert found, html[:500]
     return found.group(1)
 
@@ -80,32 +80,32 @@ def test_state_changes_need_the_csrf_token(client: TestClient, root: Path) -> No
     response = client.post("/", data={"slug": "pitea", "name": "Piteå"})
     assert response.status_code == 403
     response = client.post("/", data={"slug": "pitea", "name": "Piteå",
-                                      "csrf_token": "forged"})
+                                      "form:csrf": "forged"})
     assert response.status_code == 403
     assert not (root / "pitea").exists()
 
 
 def test_create_a_municipality_from_the_example(client: TestClient, root: Path) -> None:
     response = client.post("/", data={"slug": "pitea", "name": "Piteå",
-                                      "csrf_token": token(client)}, follow_redirects=False)
+                                      "form:csrf": token(client)}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/k/pitea"
     assert (root / "pitea" / "municipality.yaml").is_file()
     assert "Piteå kommun" in client.get("/k/pitea").text
     assert "Ny kommun Piteå" in git(root, "log", "-1", "--format=%s")
-    bad = client.post("/", data={"slug": "../ut", "name": "X", "csrf_token": token(client)})
+    bad = client.post("/", data={"slug": "../ut", "name": "X", "form:csrf": token(client)})
     assert bad.status_code == 400 and "not a valid folder name" in bad.text
 
 
 def test_save_keeps_comments_and_commits_with_the_editors_name(client: TestClient,
                                                               root: Path) -> None:
-    client.post("/namn", data={"name": "Åsa Öberg", "csrf_token": token(client)})
+    client.post("/namn", data={"name": "Åsa Öberg", "form:csrf": token(client)})
     path = root / "lulea" / "verksamhetsplan.yaml"
     before = path.read_text(encoding="utf-8")
     page = client.get("/k/lulea/dok/verksamhetsplan").text
     form = form_fields(page)
     assert form["title"] == "Verksamhetsplan 2020-2021"
     form["title"] = 'Verksamhetsplan 2020–2021 & "mer" <ny>'
-    form["action"] = "save"
+    form["form:action"] = "save"
     response = client.post("/k/lulea/dok/verksamhetsplan", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text[:2000]
     after = path.read_text(encoding="utf-8")
@@ -124,8 +124,8 @@ def test_second_save_of_the_same_version_is_refused_and_kept(client: TestClient,
                                                              root: Path) -> None:
     page = client.get("/k/strangnas/dok/samverkansoverenskommelse").text
     first, second = form_fields(page), form_fields(page)
-    first["title"], first["action"] = "Första", "save"
-    second["title"], second["action"] = "Andra", "save"
+    first["title"], first["form:action"] = "Första", "save"
+    second["title"], second["form:action"] = "Andra", "save"
     assert client.post("/k/strangnas/dok/samverkansoverenskommelse", data=first,
                        follow_redirects=False).status_code == 303
     response = client.post("/k/strangnas/dok/samverkansoverenskommelse", data=second)
@@ -143,14 +143,14 @@ def test_second_save_of_the_same_version_is_refused_and_kept(client: TestClient,
 def test_a_problem_shows_next_to_its_field_and_the_draft_is_saved(client: TestClient,
                                                                    root: Path) -> None:
     form = form_fields(client.get("/k/lulea/dok/verksamhetsplan").text)
-    form["title"], form["action"] = "", "save"
+    form["title"], form["form:action"] = "", "save"
     assert client.post("/k/lulea/dok/verksamhetsplan", data=form,
                        follow_redirects=False).status_code == 303
     html = client.get("/k/lulea/dok/verksamhetsplan").text
     assert "must not be empty" in html
     title_input = re.search(r'<(input|textarea)[^>]*name="title"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in title_input
-    final = client.post("/k/lulea/slutlig", data={"csrf_token": token(client)})
+    final = client.post("/k/lulea/slutlig", data={"form:csrf": token(client)})
     assert final.status_code == 409 and "must not be empty" in final.text
 
 
@@ -159,7 +159,7 @@ def test_section_form_saves_one_section(client: TestClient, root: Path) -> None:
     form = form_fields(client.get(url).text)
     assert form["sections[1].sections[0].heading"] == "Samverkan - Organisation"
     form["sections[1].sections[0].heading"] = "Samverkan – organisation 😀"
-    form["action"] = "save"
+    form["form:action"] = "save"
     assert client.post(url, data=form, follow_redirects=False).status_code == 303
     import yaml
 
@@ -178,10 +178,10 @@ def test_outline_adds_moves_and_removes_sections(client: TestClient, root: Path)
 
     def op(name: str, path: str = "") -> None:
         page = client.get("/k/lulea/dok/verksamhetsplan").text
-        version = re.search(r'name="version" value="([^"]*)"', page).group(1)
+        version = re.search(r'name="form:version" value="([^"]*)"', page).group(1)
         response = client.post("/k/lulea/dok/verksamhetsplan/disposition",
-                                data={"op": name, "path": path, "version": version,
-                                      "csrf_token": token(client)}, follow_redirects=False)
+                                data={"op": name, "path": path, "form:version": version,
+                                      "form:csrf": token(client)}, follow_redirects=False)
         assert response.status_code == 303, response.text[:500]
 
     start = headings()
@@ -246,17 +246,17 @@ def test_a_broken_config_on_disk_shows_its_problems(client: TestClient, root: Pa
 
 
 def test_mark_final_lists_what_blocks_it(client: TestClient, root: Path) -> None:
-    response = client.post("/k/skelleftea/slutlig", data={"csrf_token": token(client)})
+    response = client.post("/k/skelleftea/slutlig", data={"form:csrf": token(client)})
     assert response.status_code == 409
     assert "sample data" in response.text
-    ok = client.post("/k/lulea/slutlig", data={"csrf_token": token(client)},
+    ok = client.post("/k/lulea/slutlig", data={"form:csrf": token(client)},
                      follow_redirects=False)
     assert ok.status_code == 303
 
 
 def test_history_and_changes_between_two_versions(client: TestClient, root: Path) -> None:
     form = form_fields(client.get("/k/lulea/dok/verksamhetsplan").text)
-    form["title"], form["action"] = "Verksamhetsplan 2020–2021 reviderad", "save"
+    form["title"], form["form:action"] = "Verksamhetsplan 2020–2021 reviderad", "save"
     client.post("/k/lulea/dok/verksamhetsplan", data=form)
     history = client.get("/k/lulea/historik").text
     revs = re.findall(r'<option value="([0-9a-f]{40})"', history)
@@ -300,7 +300,7 @@ def test_page_images_through_libreoffice(client: TestClient) -> None:
 def test_upload_a_word_document_as_a_new_document(client: TestClient, root: Path) -> None:
     word = client.get("/k/lulea/dok/verksamhetsplan/ladda-ner.docx").content
     response = client.post("/k/strangnas/importera",
-                           data={"csrf_token": token(client)},
+                           data={"form:csrf": token(client)},
                            files={"fil": ("verksamhetsplan.docx", word, "application/vnd."
                                           "openxmlformats-officedocument.wordprocessingml."
                                           "document")})
@@ -325,7 +325,7 @@ def test_upload_a_spreadsheet_and_a_word_file_for_a_new_municipality(
         sheet.append(row)
     buf = io.BytesIO()
     book.save(buf)
-    response = client.post("/k/lulea/importera", data={"csrf_token": token(client)},
+    response = client.post("/k/lulea/importera", data={"form:csrf": token(client)},
                            files={"fil": ("brott.xlsx", buf.getvalue(), "application/octet-"
                                           "stream")})
     assert response.status_code == 200, response.text[:1000]
@@ -335,12 +335,12 @@ def test_upload_a_spreadsheet_and_a_word_file_for_a_new_municipality(
     assert any(t.get("rows") == [["Stöld", 120, 98], ["Skadegörelse", 40, 51]]
                for t in tables.values())
     word = client.get("/k/strangnas/dok/samverkansoverenskommelse/ladda-ner.docx").content
-    created = client.post("/importera", data={"csrf_token": token(client), "slug": "ny_ort",
+    created = client.post("/importera", data={"form:csrf": token(client), "slug": "ny_ort",
                                               "name": "Nyort"},
                           files={"fil": ("avtal.docx", word, "application/octet-stream")})
     assert created.status_code == 200, created.text[:1000]
     assert client.get("/k/ny_ort").status_code == 200
-    refused = client.post("/k/lulea/importera", data={"csrf_token": token(client)},
+    refused = client.post("/k/lulea/importera", data={"form:csrf": token(client)},
                           files={"fil": ("x.exe", b"MZ", "application/octet-stream")})
     assert refused.status_code == 400
     no_token = client.post("/k/lulea/importera",

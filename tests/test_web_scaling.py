@@ -211,8 +211,8 @@ def edit(base: str, name: str, slug: str, doc: str, titles: list[str]) -> list[i
     (so the two workers share them); the statuses of the saves."""
     with httpx.Client(base_url=base, timeout=30) as client:
         page = client.get("/logga-in").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        assert client.post("/logga-in", data={"csrf_token": token, "login": name,
+        token = re.search(r'name="form:csrf" value="([^"]+)"', page).group(1)
+        assert client.post("/logga-in", data={"form:csrf": token, "login": name,
                                                "password": PASSWORD}).status_code == 303
         cookies = client.cookies
     statuses = []

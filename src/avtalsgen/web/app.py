@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from ..pdf import WarmConverter
-from . import auth, security
+from . import auth, formfields, security
 from .views import documents, imports, login, municipalities, review
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
     env.globals["version"] = __version__
+    env.globals["formfields"] = formfields  # the form's own controls' names
     return env
 
 

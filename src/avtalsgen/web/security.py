@@ -15,12 +15,13 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..model import SLUG_PATTERN
+from . import formfields
 
 MAX_REQUEST_BYTES = 2_000_000  # a form for one document; configs are at most 5 MB on disk
 MAX_UPLOAD_BYTES = 20_000_000  # a Word document or a spreadsheet to import
 UPLOAD_SUFFIX = "/importera"
 CSRF_COOKIE = "avtalsgen_csrf"
-CSRF_FIELD = "csrf_token"
+CSRF_FIELD = formfields.CSRF
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'")

@@ -8,6 +8,7 @@ from typing import Any
 
 from markupsafe import escape
 
+from ..formfields import ACTION
 from .fields import _F, _id, _is_date, _quote_text, _text, _under
 from .labels import APOSTROPHE_HINT, CELL_HINT, LONG_ITEMS, LONG_TEXT, _enum_label, _option_value
 from .shapes import MISSING, _Shape
@@ -26,7 +27,7 @@ def _attrs(**attrs: Any) -> str:
 def _button(action: str, text: str, context: str = "", *, disabled: bool = False,
             cls: str = "") -> str:
     hidden = f'<span class="visually-hidden"> {escape(context)}</span>' if context else ""
-    return (f'<button type="submit" name="action"{_attrs(value=action, class_=cls or None)}'
+    return (f'<button type="submit"{_attrs(name=ACTION, value=action, class_=cls or None)}'
             f'{" disabled" if disabled else ""}>{escape(text)}{hidden}</button>')
 
 

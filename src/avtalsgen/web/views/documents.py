@@ -24,7 +24,7 @@ from ...build import render_bundle
 from ...config import dotted
 from ...errors import AvtalsgenError
 from ...render import charts_as_pictures
-from .. import forms
+from .. import formfields, forms
 from ..validation import plain_file
 from .common import (
     accounts,
@@ -114,9 +114,9 @@ def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
     """The POST of every editing form: an editing action or a save."""
     require(request, context["slug"], "edit")
     form = posted_form(request)
-    version = str(form.get("version") or "")
+    version = str(form.get(formfields.VERSION) or "")
     value = forms.parse(kind, form, prefix, exclude=exclude)
-    action = str(form.get("action") or "save")
+    action = str(form.get(formfields.ACTION) or "save")
     if action != "save":
         try:
             value = forms.apply_action(kind, value, _action_path(action, prefix))
@@ -292,7 +292,7 @@ def outline(request: Request) -> Response:
     data = store.merge(loaded.data, whole)
     message = f"{doc}: dispositionen ändrad ({author(request)})"
     try:
-        new_version = store.save(path, data, str(form.get("version") or ""),
+        new_version = store.save(path, data, str(form.get(formfields.VERSION) or ""),
                                  author=author(request), message=message)
     except store.Conflict as e:
         return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,

@@ -20,6 +20,7 @@ from ...accounts import AccountError
 from ...build import load, render_bundle
 from ...errors import AvtalsgenError
 from ...validate import final_problems
+from .. import formfields
 from .common import (
     accounts,
     address,
@@ -59,7 +60,7 @@ def mark_final(request: Request) -> Response:
         return data
 
     try:
-        store.update(path, finalise, str(form.get("version") or store.version_of(path)),
+        store.update(path, finalise, str(form.get(formfields.VERSION) or store.version_of(path)),
                      author=author(request),
                      message=f"{folder.name}: markerad som slutlig ({author(request)})")
     except store.Conflict as e:
@@ -78,7 +79,7 @@ def approve(request: Request) -> Response:
     require(request, folder.name, "approve")
     form = posted_form(request)
     version = folder_version(folder)
-    if str(form.get("version") or "") != version:
+    if str(form.get(formfields.VERSION) or "") != version:
         raise HTTPException(409, "Kommunen har ändrats sedan sidan visades. Ladda om sidan "
                                  "och granska den nya versionen innan du godkänner.")
     name = user(request) or ""
