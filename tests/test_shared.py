@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from conftest import MUNICIPALITIES, form_fields, git, make_draft, seed_repository
 from starlette.testclient import TestClient
 
-from avtalsgen import store
+from avtalsgen import approvals, store
 from avtalsgen.accounts import Accounts
 from avtalsgen.web.app import create_app
 from avtalsgen.web.auth import SESSION_COOKIE
@@ -87,6 +87,8 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
                           "approver kommun": (200, 404), "approver polis": (200, 404)},
     "POST approve": {"none": (404, 404), "reader": (403, 404), "editor": (403, 404),
                      "approver kommun": (_, 404), "approver polis": (_, 404)},
+    "POST reopen": {"none": (404, 404), "reader": (403, 404), "editor": (_, 404),
+                    "approver kommun": (_, 404), "approver polis": (_, 404)},
     "POST comment": {"none": (404, 404), "reader": (_, 404), "editor": (_, 404),
                      "approver kommun": (_, 404), "approver polis": (_, 404)},
     "POST resolve": {"none": (404, 404), "reader": (403, 404), "editor": (_, 404),
@@ -116,6 +118,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def request(server: Server, route: str, role: str, where: int):
     client = server.clients[role]
+    if route in ("POST document save", "POST outline"):  # a final one is locked
+        approvals.reopen(server.root / OWN, "admin", "the matrix edits it again")
     slug, doc = (OWN, DOC) if where == 0 else (OTHER, OTHER_DOC)
     base = f"/k/{slug}"
     own_form = form_fields(server.admin.get(f"/k/{OWN}/dok/{DOC}").text)
@@ -139,6 +143,8 @@ def request(server: Server, route: str, role: str, where: int):
     if route == "POST approve":
         return client.post(f"{base}/godkann",
                            data={**token, "form:version": folder_version(server.root / slug)})
+    if route == "POST reopen":
+        return client.post(f"{base}/ateroppna", data={**token, "reason": "Ny lägesbild"})
     if route == "POST comment":
         return client.post(f"{base}/dok/{doc}/avsnitt/0/kommentar",
                            data={**token, "text": "Stämmer siffran?"})
@@ -333,58 +339,65 @@ def approve(server: Server, role: str):
 
 def test_both_parties_approve_and_it_becomes_final(fresh: Server) -> None:
     path = fresh.root / OWN / "municipality.yaml"
-    assert "status: draft" in path.read_text(encoding="utf-8")
+    before = path.read_bytes()
     answer, version = approve(fresh, "approver kommun")
     assert answer.status_code == 303
     html = fresh.clients["reader"].get(f"/k/{OWN}").text
-    assert "kajsa" in html and "Godkännanden av nuvarande version" in html
-    assert "status: draft" in path.read_text(encoding="utf-8")
+    assert "kajsa" in html and "Godkännanden av nuvarande innehåll" in html
     answer, again = approve(fresh, "approver polis")
     assert answer.status_code == 303 and again == version
-    assert "status: final" in path.read_text(encoding="utf-8")
-    assert "per" in git(fresh.root, "log", "-1", "--format=%an", "--", str(path))
+    # Nothing the documents are made from changed: the approvals are recorded beside it.
+    assert path.read_bytes() == before
+    assert "per" in git(fresh.root, "log", "-1", "--format=%an", "--",
+                        str(fresh.root / OWN / approvals.RECORD))
     assert fresh.accounts.both_approved(OWN, version)
+    state = approvals.state(fresh.root / OWN)
+    assert state.final and state.content == version
+    assert sorted((a.name, a.party) for a in state.valid) == [("kajsa", "kommun"),
+                                                              ("per", "polis")]
     history = fresh.clients["reader"].get(f"/k/{OWN}/historik").text
     assert "<title>Historik – lulea – avtalsgen</title>" in history
     assert history.count("<h2>Godkännanden</h2>") == 1
     assert "kajsa" in history and "per" in history
     # The final documents name both approvals in their properties.
-    import yaml
-
-    approvals = yaml.safe_load(path.read_text(encoding="utf-8"))["approvals"]
-    assert sorted((a["name"], a["party"]) for a in approvals) == [("kajsa", "kommun"),
-                                                                   ("per", "polis")]
     docx = fresh.clients["reader"].get(f"/k/{OWN}/dok/verksamhetsplan/ladda-ner.docx")
     from docx import Document
 
-    described = Document(io.BytesIO(docx.content)).core_properties.comments
-    assert "Godkänd för kommunen av kajsa" in described
-    assert "Godkänd för polisen av per" in described
-    # The page shows who approved the final version (its own commit is a new version),
-    # and offers nothing more to approve.
+    props = Document(io.BytesIO(docx.content)).core_properties
+    assert props.content_status == "Slutlig"
+    assert "Godkänd för kommunen av kajsa" in props.comments
+    assert "Godkänd för polisen av per" in props.comments
+    # The page says it is final and locked, and offers nothing more to approve.
     page = fresh.clients["approver kommun"].get(f"/k/{OWN}").text
-    assert "Slutlig version, godkänd av båda parter" in page
+    assert "Dokumenten är slutliga." in page and "Återöppna som utkast" in page
     assert "kajsa" in page and "per" in page and "Ingen har godkänt" not in page
     assert "Godkänn för kommunen" not in page
 
 
-def test_an_edit_after_the_final_version_makes_it_a_draft_again(fresh: Server) -> None:
+def test_a_final_municipality_is_locked_until_reopened_with_a_reason(fresh: Server) -> None:
     approve(fresh, "approver kommun")
     approve(fresh, "approver polis")
-    path = fresh.root / OWN / "municipality.yaml"
-    assert "status: final" in path.read_text(encoding="utf-8")
     client = fresh.clients["editor"]
+    assert "återöppna dem som utkast" in client.get(f"/k/{OWN}/dok/{DOC}").text
+    refused = client.post(f"/k/{OWN}/dok/{DOC}", data={
+        "form:csrf": csrf(client), "form:action": "save", "title": "Ändrad"})
+    assert refused.status_code == 409 and "Återöppna som utkast" in refused.text
+    assert approvals.state(fresh.root / OWN).final
+    no_reason = client.post(f"/k/{OWN}/ateroppna", data={"form:csrf": csrf(client),
+                                                        "reason": "  "})
+    assert no_reason.status_code == 400 and approvals.state(fresh.root / OWN).final
+    answer = client.post(f"/k/{OWN}/ateroppna", data={"form:csrf": csrf(client),
+                                                     "reason": "Nya siffror från polisen"})
+    assert answer.status_code == 303
+    assert not approvals.state(fresh.root / OWN).final
+    assert "Nya siffror från polisen" in git(fresh.root, "log", "-1", "--format=%s")
+    reopened = [e for e in fresh.accounts.audit_log(OWN) if e.event == "reopen"]
+    assert reopened and reopened[0].detail == "Nya siffror från polisen"
+    assert reopened[0].name == "erik"
     form = form_fields(client.get(f"/k/{OWN}/dok/{DOC}").text)
-    form["title"] = "Samverkansöverenskommelse, ändrad efter godkännandet"
+    form["title"] = "Samverkansöverenskommelse, ändrad efter återöppningen"
     assert client.post(f"/k/{OWN}/dok/{DOC}",
                        data={**form, "form:action": "save"}).status_code == 303
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert data["status"] == "draft" and "approvals" not in data
-    assert "utkast igen" in git(fresh.root, "log", "-1", "--format=%s", "--", str(path))
-    page = client.get(f"/k/{OWN}").text
-    assert "Ingen har godkänt" in page and "Slutlig version, godkänd" not in page
     from docx import Document
 
     docx = client.get(f"/k/{OWN}/dok/{DOC}/ladda-ner.docx")
@@ -443,7 +456,7 @@ def test_audit_trail(fresh: Server) -> None:
     assert by["login"].address
     save = by["save"]
     assert (save.name, save.slug, save.doc) == ("erik", OWN, DOC)
-    assert save.version == store.version_of(fresh.root / OWN / f"{DOC}.yaml")
+    assert save.version == folder_version(fresh.root / OWN)
     download = by["download"]
     assert (download.name, download.slug, download.doc) == ("erik", OWN, DOC)
     assert download.version == folder_version(fresh.root / OWN)

@@ -16,6 +16,7 @@ from conftest import MUNICIPALITIES, form_fields
 from docx import Document
 from starlette.testclient import TestClient
 
+from avtalsgen import approvals
 from avtalsgen.web.app import create_app
 from avtalsgen.web.security import CSRF_COOKIE, MAX_REQUEST_BYTES
 
@@ -33,6 +34,10 @@ def root(tmp_path: Path) -> Path:
     """The seed municipalities in a git repository of their own."""
     root = tmp_path / "municipalities"
     shutil.copytree(MUNICIPALITIES, root)
+    # Luleå's and Strängnäs' seeds are final, so locked in the editor; these tests edit
+    # them as drafts (reopened: an empty approval record).
+    for slug in ("lulea", "strangnas"):
+        approvals.reopen(root / slug, "Test", "tests edit it")
     git(root, "init", "-q")
     git(root, "add", ".")
     git(root, "commit", "-qm", "Start")
@@ -150,7 +155,8 @@ def test_a_problem_shows_next_to_its_field_and_the_draft_is_saved(client: TestCl
     assert "must not be empty" in html
     title_input = re.search(r'<(input|textarea)[^>]*name="title"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in title_input
-    final = client.post("/k/lulea/slutlig", data={"form:csrf": token(client)})
+    final = client.post("/k/lulea/slutlig", data={
+        "form:csrf": token(client), "form:version": content_version(client, "lulea")})
     assert final.status_code == 409 and "must not be empty" in final.text
 
 
@@ -245,13 +251,41 @@ def test_a_broken_config_on_disk_shows_its_problems(client: TestClient, root: Pa
     assert page.status_code == 200 and "U+0000" in page.text
 
 
+def content_version(client: TestClient, slug: str) -> str:
+    """The content key the municipality page's "Markera som slutlig" form posts."""
+    html = client.get(f"/k/{slug}").text
+    return re.search(r'name="form:version" value="([0-9a-f]{64})"', html).group(1)
+
+
 def test_mark_final_lists_what_blocks_it(client: TestClient, root: Path) -> None:
-    response = client.post("/k/skelleftea/slutlig", data={"form:csrf": token(client)})
+    response = client.post("/k/skelleftea/slutlig", data={
+        "form:csrf": token(client), "form:version": content_version(client, "skelleftea")})
     assert response.status_code == 409
     assert "sample data" in response.text
-    ok = client.post("/k/lulea/slutlig", data={"form:csrf": token(client)},
+    assert not approvals.state(root / "skelleftea").final
+    seen = content_version(client, "lulea")
+    ok = client.post("/k/lulea/slutlig", data={"form:csrf": token(client),
+                                               "form:version": seen},
                      follow_redirects=False)
     assert ok.status_code == 303
+    state = approvals.state(root / "lulea")
+    assert state.final and state.content == seen and state.lines == []
+    # Now locked: a save is refused until someone reopens it.
+    form = form_fields(client.get("/k/lulea/dok/verksamhetsplan").text)
+    assert "title" not in form
+    assert "återöppna dem som utkast" in client.get("/k/lulea/dok/verksamhetsplan").text
+
+
+def test_a_mark_of_content_that_changed_meanwhile_is_refused(client: TestClient,
+                                                             root: Path) -> None:
+    seen = content_version(client, "lulea")
+    path = root / "lulea" / "verksamhetsplan.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# ändrad i en texteditor\n",
+                    encoding="utf-8")
+    answer = client.post("/k/lulea/slutlig", data={"form:csrf": token(client),
+                                                   "form:version": seen})
+    assert answer.status_code == 409 and "Innehållet har ändrats" in answer.text
+    assert not approvals.state(root / "lulea").final
 
 
 def test_history_and_changes_between_two_versions(client: TestClient, root: Path) -> None:

@@ -61,9 +61,31 @@ def check(target: str | Path, root: Path = DEFAULT_ROOT, *,
 
     bundle = load(target, root)
     problems = final_problems(bundle)
-    if problems and (final or bundle.municipality.status == "final"):
+    if problems and final_state(bundle, final)[0]:
         raise ConfigError(problems)
+    if bundle.municipality.approvals:  # written by earlier versions; see CHANGELOG
+        problems = [*problems, Problem(
+            bundle.folder / MUNICIPALITY_FILE, None, "approvals",
+            "används inte längre: ett godkännande gäller nu ett visst innehåll och "
+            "skrivs i approvals.yaml när en part godkänner; ta bort nyckeln")]
     return bundle, problems
+
+
+def final_state(bundle: Bundle, final: bool = False) -> tuple[bool, list[str]]:
+    """(whether the documents are final, the approval lines they print), derived from
+    the approvals of the municipality's current content (see approvals.py). final=True
+    (`--final`) asks for a final render: refused while recorded approvals do not cover
+    the current content, since the documents would then claim an approval they lack."""
+    from . import approvals
+
+    now = approvals.state(bundle.folder, bundle.municipality.status == "final")
+    if final and now.recorded and not now.final:
+        missing = [p for p in approvals.PARTIES if p not in now.parties]
+        raise ConfigError([Problem(
+            bundle.folder / approvals.RECORD, None, "",
+            "dokumenten är inte godkända av båda parter i sin nuvarande lydelse (saknas: "
+            f"{', '.join(missing)}); godkänn dem igen, eller ta fram utkast utan --final")])
+    return final or now.final, now.lines
 
 
 def all_targets(root: Path = DEFAULT_ROOT) -> list[str]:
@@ -112,7 +134,7 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
         raise ConfigError([Problem(bundle.folder / "municipality.yaml", None, "documents",
                                    f"no document {n!r} (known: "
                                    f"{', '.join(bundle.documents)})") for n in unknown])
-    final = final or bundle.municipality.status == "final"
+    final, approved = final_state(bundle, final)
     if final:
         problems = final_problems(bundle)
         if problems:
@@ -125,11 +147,12 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
     for name in chosen:
         doc = bundle.documents[name]
         context = ctx.build_context(muni, bundle.statistics, bundle.documents, name,
-                                    draft=draft)
+                                    draft=draft, approvals=approved)
         logo = (bundle.folder / muni.logo).read_bytes() if muni.logo else None
         pictures = {it["file"]: (bundle.folder / it["file"]).read_bytes()
                     for it in context["body"] if it["kind"] == "picture"}
-        props = ctx.properties(muni, doc, context["doc"]["subtitle"], draft=draft)
+        props = ctx.properties(muni, doc, context["doc"]["subtitle"], draft=draft,
+                               approvals=approved)
         out[name] = render_docx(template_for(bundle, doc.type), context, props, logo,
                                 pictures)
     return out

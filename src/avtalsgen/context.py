@@ -374,8 +374,10 @@ def party(p: m.Party) -> dict[str, Any]:
 
 def build_context(muni: m.Municipality, stats: m.Statistics,
                   documents: dict[str, m.Document], name: str,
-                  *, draft: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything a template sees for one document."""
+                  *, draft: dict[str, Any] | None = None,
+                  approvals: list[str] | None = None) -> dict[str, Any]:
+    """Everything a template sees for one document; approvals: the lines a final
+    document prints (derived from the approvals of its content, see approvals.py)."""
     doc = documents[name]
     b = _Builder(muni, stats)
     b.blocks(doc.cover, 0, doc)
@@ -431,14 +433,13 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         "header": muni.header,
         "numberings": b.numberings,
         # Who approved the final version for each party, printed under the title.
-        "approvals": [] if draft else [
-            f"Godkänd för {a.party}en av {a.name} {datum_kort(a.date)}"
-            for a in muni.approvals],
+        "approvals": [] if draft else list(approvals or []),
     }
 
 
 def properties(muni: m.Municipality, doc: m.Document, subtitle: str,
-               draft: dict[str, Any] | None = None) -> dict[str, Any]:
+               draft: dict[str, Any] | None = None,
+               approvals: list[str] | None = None) -> dict[str, Any]:
     """Document properties, taken from the config so output is reproducible."""
     day = muni.version_date or muni.signing.date or dt.date(muni.period.start, 1, 1)
     stamp = dt.datetime.combine(day, dt.time())
@@ -457,6 +458,5 @@ def properties(muni: m.Municipality, doc: m.Document, subtitle: str,
         "keywords": "samverkansöverenskommelse; brottsförebyggande; trygghet",
         "created": stamp,
         "modified": stamp,
-        "approved": short("; ".join(f"Godkänd för {a.party}en av {a.name} {a.date.isoformat()}"
-                                    for a in muni.approvals)),
+        "approved": "" if draft else short("; ".join(approvals or [])),
     }

@@ -31,17 +31,18 @@ def _file_digest(path: Path, h: Any) -> None:
             h.update(chunk)
 
 
-def folder_digest(folder: Path) -> str | None:
+def folder_digest(folder: Path, skip: frozenset[str] = frozenset()) -> str | None:
     """Every regular file under the folder, by relative path and content; hidden names
-    (the editor's conflict copies, lock files) are not inputs. None when the folder
-    cannot be read as a whole."""
+    (the editor's conflict copies, lock files) are not inputs, nor the top-level names
+    in skip. None when the folder cannot be read as a whole."""
     h = hashlib.sha256()
     count = 0
     try:
         for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            top = dirpath == str(folder)
             for name in sorted(filenames):
-                if name.startswith("."):
+                if name.startswith(".") or (top and name in skip):
                     continue
                 path = Path(dirpath, name)
                 if not path.is_file():

@@ -644,7 +644,9 @@ class Municipality(Model):
         "Dokument att ta fram: namn på YAML-filer i mappen (utan .yaml).", min_length=1)
     status: Literal["draft", "final"] = d(
         "draft: dokumenten märks UTKAST; final: den antagna, undertecknade versionen "
-        "(kräver att inga platshållare finns kvar). `render --final` ger final ändå.",
+        "(kräver att inga platshållare finns kvar). `render --final` ger final ändå. "
+        "Gäller bara så länge inga godkännanden finns (approvals.yaml): sedan avgör "
+        "parternas godkännanden av innehållet.",
         default="draft")
     version: Name = d("Versionsnummer som visas i utkast, t.ex. '0.3'.", default="0.1")
     version_date: dt.date | None = d("Datum för versionen, visas i utkast (ÅÅÅÅ-MM-DD).",
@@ -653,8 +655,8 @@ class Municipality(Model):
         "Logotyp i sidhuvudet: en PNG- eller JPEG-fil i kommunens mapp, t.ex. 'logo.png'.",
         default=None)
     approvals: list[Approval] = d(
-        "Vilka som godkände den slutliga versionen för kommunen och polisen; visas i "
-        "dokumentens egenskaper.", default_factory=list)
+        "Används inte längre (godkännanden gäller ett visst innehåll och skrivs i "
+        "approvals.yaml); läses men påverkar inte dokumenten.", default_factory=list)
 
     @field_validator("documents")
     @classmethod

@@ -14,12 +14,14 @@ several processes (SQLite's WAL and a 5 s busy timeout).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 
@@ -161,9 +163,14 @@ class Accounts:
         return _reviews.both_approved(self._db, slug, version)
 
     def withdraw(self, slug: str, reason: str, name: str | None = None,
-                 address: str = "") -> list[Approval]:
-        """Call on every edit: removes all approvals in the municipality."""
-        return _reviews.withdraw(self._db, slug, reason, name, address)
+                 address: str = "", keep: str | None = None) -> list[Approval]:
+        """Removes the approvals in the municipality of any version but keep."""
+        return _reviews.withdraw(self._db, slug, reason, name, address, keep)
+
+    def transaction(self) -> contextlib.AbstractContextManager[Any]:
+        """One write transaction: the calls inside it join it, and an exception inside
+        undoes them all (an approval whose commit failed is not recorded)."""
+        return self._db.write()
 
     def comment(self, slug: str, doc: str, section_path: str, name: str, text: str,
                 address: str = "") -> Comment:

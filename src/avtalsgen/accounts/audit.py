@@ -12,7 +12,7 @@ from .models import Event, utc
 
 EVENTS = frozenset({
     "login", "login_failed", "logout", "save", "approve", "withdraw", "grant", "revoke",
-    "download", "comment", "resolve", "user_added", "user_removed", "password_changed",
+    "download", "comment", "resolve", "reopen", "user_added", "user_removed", "password_changed",
 })
 MAX_DETAIL = 2000  # a note, not a copy of the document
 

@@ -63,14 +63,16 @@ def approve(db: Database, slug: str, version: str, name: str,
 
 
 def withdraw(db: Database, slug: str, reason: str, name: str | None = None,
-             address: str = "") -> list[Approval]:
-    """Remove every approval in the municipality (of any version) and say why in the
-    audit trail; returns what was removed. Nothing to remove writes nothing."""
+             address: str = "", keep: str | None = None) -> list[Approval]:
+    """Remove every approval in the municipality (of any version but keep) and say why
+    in the audit trail; returns what was removed. Nothing to remove writes nothing."""
     with db.write() as conn:
         removed = [_approval(r) for r in conn.execute(
-            "SELECT * FROM approvals WHERE slug = ? ORDER BY version, party", (slug,))]
+            "SELECT * FROM approvals WHERE slug = ? AND version IS NOT ? "
+            "ORDER BY version, party", (slug, keep))]
         if removed:
-            conn.execute("DELETE FROM approvals WHERE slug = ?", (slug,))
+            conn.execute("DELETE FROM approvals WHERE slug = ? AND version IS NOT ?",
+                         (slug, keep))
             what = ", ".join(f"{a.party} ({a.name}) on {a.version}" for a in removed)
             audit.record(conn, db.now(), "withdraw", name, slug,
                          version=removed[-1].version, detail=f"{reason}: {what}",

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,9 +52,11 @@ from .git import (
     _slug,
     commit,
     file_at,
+    first_change_after,
     folder_at,
     git_root,
     history,
+    last_commit,
 )
 from .lock import GIT_LOCK, LOCK, _locked, file_lockfile
 from .merge import merge
@@ -66,8 +68,9 @@ from .yamlfile import _same as _same  # tests compare data strictly
 __all__ = [
     "CONFLICTS", "DEFAULT_STYLE", "EMAIL_DOMAIN", "FALLBACK_NAME", "GIT_LOCK", "LOCK",
     "MAX_FILE_BYTES", "VERSION_NONE", "Commit", "Conflict", "Loaded", "StoreError", "commit",
-    "dump", "file_at", "folder_at", "git_root", "history", "keep_conflict", "merge", "plain",
-    "read", "save", "update", "version_of",
+    "dump", "file_at", "first_change_after", "folder_at", "git_root", "history", "keep_conflict",
+    "last_commit", "merge", "plain", "read", "save", "transaction", "update", "version_of",
+    "write_and_commit",
 ]
 
 CONFLICTS = ".avtalsgen-conflicts"
@@ -139,10 +142,46 @@ def save(path: Path, data: Any, expected: str, *, author: str, message: str) -> 
             if again != raw:
                 now = VERSION_NONE if again is None else output.sha256(again)
                 raise _conflict(path, tree, expected, now, author)
-            output.write_atomic(path, new)
-            if repo and rel:
-                _commit(repo[0], path, author, message)
+            _write_and_commit(repo[0] if repo and rel else None, path, raw, new, author,
+                              message)
         return output.sha256(new)
+
+
+def _write_and_commit(root: Path | None, path: Path, old: bytes | None, new: bytes,
+                      author: str, message: str) -> None:
+    """Write and commit as one step (the caller holds the lock): when the commit fails,
+    the file is put back as it was, so nothing is written that is not committed."""
+    output.write_atomic(path, new)
+    if root is None:
+        return
+    try:
+        _commit(root, path, author, message)
+    except BaseException:
+        if old is None:
+            path.unlink(missing_ok=True)
+        else:
+            output.write_atomic(path, old)
+        raise
+
+
+@contextlib.contextmanager
+def transaction(folder: Path) -> Iterator[None]:
+    """Hold the lock under which saves write and commit: the repository's in git, the
+    folder's outside it. Inside it, files change only by hands that take no lock."""
+    folder = Path(folder)
+    repo = _repo(folder)
+    with _locked(repo[1] / GIT_LOCK if repo else folder / LOCK):
+        yield
+
+
+def write_and_commit(path: Path, data: bytes, *, author: str, message: str) -> None:
+    """Write a file avtalsgen owns (not a YAML file people edit) and commit it, inside
+    transaction(); put back as it was when the commit fails."""
+    path = Path(path)
+    repo = _repo(path.parent)
+    rel = _relative(repo[0], path) if repo else None
+    _write_and_commit(repo[0] if repo and rel else None, path, _read_bytes(path), data,
+                      author, message)
 
 
 def _conflict(path: Path, data: Any, expected: str, current: str, author: str) -> Conflict:

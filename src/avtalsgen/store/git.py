@@ -172,19 +172,52 @@ _FALLBACK_COMMITTER = {"GIT_COMMITTER_NAME": FALLBACK_NAME,
 def _commit_only(root: Path, rels: list[str], author: str,
                  message: str) -> subprocess.CompletedProcess[bytes]:
     """`git commit --only` of these paths with the editor as author."""
-    # Control characters would garble `git log` (history() splits on two of them).
-    message = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", message).strip() or \
-        f"Update {', '.join(rels)}"
+    # The message goes on stdin, never in the argument list (a long one would overflow
+    # it), bounded; control characters would garble `git log` (history() splits on two).
+    text = _message(message) or f"Update {', '.join(rels)}"
+    stdin = text.encode("utf-8", "replace")
     args = ("commit", "--only", "--quiet", "--cleanup=whitespace", f"--author={_ident(author)}",
-            "-m", message, "--", *rels)
+            "-F", "-", "--", *rels)
     if str(root) in _NO_IDENTITY:  # known already: no failing attempt first
-        return _retry(lambda: _git(root, *args, env=_FALLBACK_COMMITTER, check=False))
-    done = _retry(lambda: _git(root, *args, check=False))
+        return _retry(lambda: _git(root, *args, env=_FALLBACK_COMMITTER, stdin=stdin,
+                                   check=False))
+    done = _retry(lambda: _git(root, *args, stdin=stdin, check=False))
     if done.returncode != 0 and re.search(rb"tell me who you are|auto-detect|empty ident",
                                           done.stderr):
         _NO_IDENTITY.add(str(root))
-        done = _retry(lambda: _git(root, *args, env=_FALLBACK_COMMITTER, check=False))
+        done = _retry(lambda: _git(root, *args, env=_FALLBACK_COMMITTER, stdin=stdin,
+                                   check=False))
     return done
+
+
+MAX_MESSAGE = 2_000  # characters of a commit message; the rest is cut with "…"
+
+
+def _message(message: str) -> str:
+    """A commit message as written: no control characters, no invisible padding (zero
+    width and other format characters), at most MAX_MESSAGE characters."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", message)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
+
+
+def last_commit(folder: Path) -> str | None:
+    """The latest commit touching folder, or None outside git or before any commit."""
+    found = history(folder, 1)
+    return found[0].rev if found else None
+
+
+def first_change_after(folder: Path, rev: str, exclude: str, limit: int = 500) -> Commit | None:
+    """The first commit after rev that touched folder other than its file exclude; None
+    when there is none, or rev is not among the folder's last `limit` commits."""
+    after = []
+    for found in history(folder, limit):  # newest first
+        if found.rev == rev:
+            break
+        after.append(found)
+    else:
+        return None
+    return next((c for c in reversed(after) if any(f != exclude for f in c.files)), None)
 
 
 def _commit_result(done: subprocess.CompletedProcess[bytes], failed: str) -> bool:

@@ -14,6 +14,7 @@ content of the files it came from.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,11 +28,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from .. import __version__
 from ..pdf import WarmConverter
 from . import auth, formfields, security
 from .views import documents, imports, login, municipalities, review
+from .views.common import public_detail
 
 if TYPE_CHECKING:
     from ..accounts import Accounts
@@ -41,6 +44,8 @@ DEFAULT_PORT = 8000
 # How `serve` tells worker processes (started afresh by uvicorn) what to serve.
 ROOT_ENV = "AVTALSGEN_SERVE_ROOT"
 DB_ENV = "AVTALSGEN_SERVE_DB"  # the accounts database; empty: local mode
+HOSTS_ENV = "AVTALSGEN_SERVE_HOSTS"  # the allowed host names, comma-separated; *: any
+log = logging.getLogger(__name__)
 
 
 def _environment() -> Environment:
@@ -52,16 +57,36 @@ def _environment() -> Environment:
     return env
 
 
+TITLES = {404: "Sidan finns inte", 403: "Inte tillåtet", 413: "För stor begäran",
+          405: "Metoden stöds inte", 400: "Felaktig begäran",
+          429: "För många förfrågningar", 421: "Okänt värdnamn"}
+
+
+def error_page(app: Starlette, status: int, detail: str = "",
+               headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The error page in Swedish; detail is shown without server paths."""
+    body = app.state.env.get_template("error.html").render(
+        title=TITLES.get(status, "Något gick fel"), detail=public_detail(detail),
+        status=status, csrf_token="", shared=getattr(app.state, "accounts", None) is not None)
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
 async def _error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
-    titles = {404: "Sidan finns inte", 403: "Inte tillåtet", 413: "För stor begäran",
-              405: "Metoden stöds inte", 400: "Felaktig begäran"}
-    env: Environment = request.app.state.env
-    body = env.get_template("error.html").render(
-        title=titles.get(status, "Något gick fel"), detail=getattr(exc, "detail", ""),
-        status=status, csrf_token="",
-        shared=getattr(request.app.state, "accounts", None) is not None)
-    return HTMLResponse(body, status_code=status)
+    detail = str(getattr(exc, "detail", "") or "")
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, detail or exc,
+                  exc_info=exc if not isinstance(exc, HTTPException) else None)
+    elif detail:
+        log.info("%s %s: %d %s", request.method, request.url.path, status, detail)
+    return error_page(request.app, status, detail, getattr(exc, "headers", None))
+
+
+async def _wrong_host(scope: Scope, receive: Receive, send: Send) -> None:
+    response = error_page(scope["app"], 421, "Servern svarar bara på sina egna adresser. "
+                          "Öppna redigeraren med den adress den startades med, till "
+                          "exempel http://127.0.0.1:8000/.")
+    await response(scope, receive, send)
 
 
 @asynccontextmanager
@@ -72,9 +97,23 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.pdf.close()  # the LibreOffice kept for PDFs ends with the server
 
 
-def create_app(root: Path, accounts: Accounts | None = None) -> Starlette:
+def allowed_hosts(host: str, shared: bool, extra: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The Host names a server listening on host answers. The local editor: the
+    loopback names and host. A shared server: extra (--allowed-host, the public name
+    behind a proxy) and host; any name ("*") when no extra name is given."""
+    if not shared:
+        return [*security.LOCAL_HOSTS, host]
+    if not extra:
+        return ["*"]
+    return [*extra, host]
+
+
+def create_app(root: Path, accounts: Accounts | None = None,
+               allowed_hosts: list[str] | None = None) -> Starlette:
     """The editor over the municipality folders under root; with accounts, a shared
-    server: logins, roles per municipality, approvals, comments and an audit trail."""
+    server: logins, roles per municipality, approvals, comments and an audit trail.
+    Requests naming another host than allowed_hosts (default: the loopback names for
+    the local editor, any for a shared server) get 421."""
     routes = [
         Route("/", municipalities.index, methods=["GET"]),
         Route("/", municipalities.create, methods=["POST"]),
@@ -93,6 +132,7 @@ def create_app(root: Path, accounts: Accounts | None = None) -> Starlette:
               methods=["POST"]),
         Route("/k/{slug}/slutlig", review.mark_final, methods=["POST"]),
         Route("/k/{slug}/godkann", review.approve, methods=["POST"]),
+        Route("/k/{slug}/ateroppna", review.reopen, methods=["POST"]),
         Route("/logga-in", login.login_page, methods=["GET"]),
         Route("/logga-in", login.login, methods=["POST"]),
         Route("/logga-ut", login.logout, methods=["POST"]),
@@ -114,7 +154,11 @@ def create_app(root: Path, accounts: Accounts | None = None) -> Starlette:
     app.state.accounts = accounts
     if accounts is not None:
         app.add_middleware(auth.RequireLogin, accounts=accounts)
-    app.add_middleware(security.Guard)
+    if allowed_hosts is None:
+        allowed_hosts = list(security.LOCAL_HOSTS) if accounts is None else ["*"]
+    app.add_middleware(security.TrustedHosts, allowed_hosts=allowed_hosts,
+                       refuse=_wrong_host)
+    app.add_middleware(security.Guard)  # the outermost: its headers on every answer
     return app
 
 
@@ -123,19 +167,30 @@ def app_from_environment() -> Starlette:
     from ..accounts import Accounts
 
     db = os.environ.get(DB_ENV)
-    return create_app(Path(os.environ[ROOT_ENV]), Accounts(Path(db)) if db else None)
+    hosts = [h for h in os.environ.get(HOSTS_ENV, "").split(",") if h] or None
+    return create_app(Path(os.environ[ROOT_ENV]), Accounts(Path(db)) if db else None,
+                      allowed_hosts=hosts)
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          accounts: Accounts | None = None, workers: int = 1, **options: Any) -> None:
+          accounts: Accounts | None = None, workers: int = 1,
+          hosts: list[str] | None = None, **options: Any) -> None:
+    """Serve the editor; hosts are the allowed Host names (default: allowed_hosts(host,
+    shared)). X-Forwarded-For and -Proto count only with proxy_headers=True (uvicorn
+    would otherwise trust them from 127.0.0.1)."""
     import uvicorn
 
+    if hosts is None:
+        hosts = allowed_hosts(host, accounts is not None)
+    options.setdefault("proxy_headers", False)
     options.update(log_level="warning", server_header=False)
     if workers <= 1:
-        uvicorn.run(create_app(root, accounts), host=host, port=port, **options)
+        uvicorn.run(create_app(root, accounts, allowed_hosts=hosts), host=host, port=port,
+                    **options)
         return
     os.environ[ROOT_ENV] = str(root)
     os.environ[DB_ENV] = str(accounts.path) if accounts is not None else ""
+    os.environ[HOSTS_ENV] = ",".join(hosts)
     if accounts is not None:
         accounts.close()  # each worker opens its own connections
     _serve_processes(workers, host, port, options)

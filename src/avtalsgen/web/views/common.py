@@ -7,7 +7,7 @@ requests on the event loop. They read their form with `posted_form`."""
 
 from __future__ import annotations
 
-import hashlib
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from ... import store
+from ... import approvals
 from ...build import check
 from ...errors import AvtalsgenError, ConfigError, Problem
 from ...validate import Bundle
@@ -44,8 +44,19 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     response = HTMLResponse(body, status_code=status)
     if new:
         response.set_cookie(security.CSRF_COOKIE, token, httponly=True, samesite="strict",
-                            path="/")
+                            path="/", secure=request.url.scheme == "https")
     return response
+
+
+# An absolute path (a temporary upload, the root, a kept conflict copy) or a file: URL,
+# not a path in a web address (after "//" or a word character).
+_SERVER_PATH = re.compile(r"(?:file://|(?<![\w.~/\\:]))(/(?:[^\s/'\"<>]+/)*[^\s/'\"<>]+)")
+
+
+def public_detail(text: str) -> str:
+    """Text of an error for a page: every absolute path on the server replaced by its
+    file name (log the whole text instead)."""
+    return _SERVER_PATH.sub(lambda m: m.group(1).rsplit("/", 1)[-1], str(text))
 
 
 async def checked_form(request: Request, max_files: int = 0) -> FormData:
@@ -109,57 +120,37 @@ def require(request: Request, slug: str, action: str) -> None:
 
 
 def folder_version(folder: Path) -> str:
-    """The version of a municipality as approved: the latest commit touching the folder,
-    or outside git a sha256 over its YAML files sorted by name."""
-    last = store.history(folder, 1)
-    if last:
-        return last[0].rev
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.yaml"), key=lambda p: p.name):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """The version of a municipality as approved: the key of its content (see
+    approvals.content_key), which any change by any route changes."""
+    return approvals.content_key(folder)
 
 
 def saved(request: Request, folder: Path, doc: str | None, version: str | None,
           what: str) -> None:
-    """After a save in shared mode: audit it and withdraw the municipality's approvals."""
+    """After a save in shared mode: audit it, and the approvals it withdrew (they were
+    of the content before it; the state is derived, nothing else has to change)."""
     found = accounts(request)
     if found is None:
         return
     name, where = user(request), address(request)
-    found.audit("save", name=name, slug=folder.name, doc=doc,
-                version=version or folder_version(folder), detail=what[:500], address=where)
-    found.withdraw(folder.name, reason=f"ändrat: {what}"[:500], name=name, address=where)
-    back_to_draft(folder, name or "avtalsgen")  # a commit of its own, in the history
+    content = folder_version(folder)
+    found.audit("save", name=name, slug=folder.name, doc=doc, version=content,
+                detail=what[:500], address=where)
+    found.withdraw(folder.name, reason=f"ändrat: {what}"[:500], name=name, address=where,
+                   keep=content)
 
 
-def back_to_draft(folder: Path, name: str) -> bool:
-    """A final municipality that is edited is a draft again: its approvals were for the
-    text before the edit. Returns True when it was final."""
-    path = folder / "municipality.yaml"
+def locked(folder: Path) -> bool:
+    """Whether the municipality is final: then it is edited only after reopening."""
+    bundle, _problems, _warnings = page_problems(folder)
+    declared = bundle is not None and bundle.municipality.status == "final"
+    return approvals.state(folder, declared).final
 
-    def to_draft(data: Any) -> Any:
-        data["status"] = "draft"
-        data.pop("approvals", None)
-        return data
 
-    for _attempt in range(3):  # another save may land in between; read it and go again
-        try:
-            loaded = store.read(path)
-        except AvtalsgenError:
-            return False
-        data = loaded.data
-        if not (hasattr(data, "get") and (data.get("status") == "final"
-                                          or data.get("approvals"))):
-            return False
-        try:
-            store.update(path, to_draft, loaded.version, author=name,
-                         message=f"{folder.name}: utkast igen, ändrat efter godkännandet "
-                                 f"({name})")
-            return True
-        except store.Conflict:
-            continue
-    return False
+def refuse_if_final(request: Request, folder: Path) -> None:
+    if locked(folder):
+        raise HTTPException(409, "Dokumenten är slutliga och godkända. Välj Återöppna som "
+                                 "utkast på kommunens sida innan du ändrar något.")
 
 
 def audit_download(request: Request, folder: Path, doc: str, detail: str) -> None:
@@ -189,10 +180,24 @@ def validate(folder: Path) -> tuple[Bundle | None, list[Problem], list[Problem]]
     try:
         bundle, warnings = check(folder, folder.parent)
     except ConfigError as e:
-        return None, list(e.problems), []
+        return None, shown(e.problems, folder.parent), []
     except AvtalsgenError as e:
-        return None, [Problem(folder.name, None, "", str(e))], []
-    return bundle, [], warnings
+        return None, shown([Problem(folder.name, None, "", str(e))], folder.parent), []
+    return bundle, [], shown(warnings, folder.parent)
+
+
+def shown(problems: list[Problem], root: Path) -> list[Problem]:
+    """Problems as a page shows them: files relative to root, no server paths."""
+    out = []
+    for problem in problems:
+        file = problem.file
+        if Path(str(file)).is_absolute():
+            try:
+                file = Path(str(file)).relative_to(root)
+            except ValueError:
+                file = public_detail(str(file))
+        out.append(Problem(file, problem.line, problem.field, public_detail(problem.message)))
+    return out
 
 
 def page_problems(folder: Path) -> tuple[Bundle | None, list[Problem], list[Problem]]:

@@ -25,6 +25,7 @@ from ...config import dotted
 from ...errors import AvtalsgenError
 from ...render import charts_as_pictures
 from .. import formfields, forms
+from ..fairness import queued
 from ..validation import plain_file
 from .common import (
     accounts,
@@ -33,11 +34,14 @@ from .common import (
     author,
     by_field,
     folder_of,
+    locked,
     others,
     page,
     page_problems,
     posted_form,
+    public_detail,
     redirect,
+    refuse_if_final,
     require,
     saved,
     url,
@@ -56,7 +60,16 @@ def _document_path(request: Request) -> tuple[Path, str, Path]:
     # The names listed in municipality.yaml: no full validation just to find a file.
     if doc not in _listed(folder):
         raise HTTPException(404)
-    return folder, doc, folder / f"{doc}.yaml"
+    return folder, doc, own_file(folder / f"{doc}.yaml")
+
+
+def own_file(path: Path) -> Path:
+    """path, refused (404) if it is a symbolic link: the editor shows and saves only a
+    municipality's own files (the CLI reads a link that stays inside the folder)."""
+    if path.is_symlink():
+        raise HTTPException(404, f"{path.name} är en symbolisk länk; redigeraren visar "
+                                 "bara kommunens egna filer.")
+    return path
 
 
 def _listed(folder: Path) -> list[str]:
@@ -113,6 +126,7 @@ def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
                  context: dict[str, Any]) -> Response:
     """The POST of every editing form: an editing action or a save."""
     require(request, context["slug"], "edit")
+    refuse_if_final(request, context["folder"])
     form = posted_form(request)
     version = str(form.get(formfields.VERSION) or "")
     value = forms.parse(kind, form, prefix, exclude=exclude)
@@ -145,6 +159,7 @@ def _form_page(request: Request, template: str, *, kind: str, value: Any, prefix
     _bundle, problems, warnings = page_problems(folder)
     fields = forms.render(kind, value, prefix, by_field(problems, file_name), exclude=exclude)
     return page(request, template, fields=fields, file_version=version, unsaved=unsaved,
+                locked=locked(folder),
                 problems=by_field(problems, file_name), other_problems=others(problems,
                                                                              file_name),
                 warnings=warnings, saved=request.query_params.get("sparat"), **context)
@@ -156,7 +171,7 @@ def edit_file(request: Request) -> Response:
         kind, file_name = FILES[request.path_params["kind"]]
     except KeyError:
         raise HTTPException(404) from None
-    path = folder / file_name
+    path = own_file(folder / file_name)
     context = {"folder": folder, "file_name": file_name, "slug": folder.name,
                "what": "ändrat", "title": file_name, "kind_url": request.path_params["kind"]}
     if request.method == "POST":
@@ -283,6 +298,7 @@ def outline_change(sections: list[Any], op: str, path: str) -> tuple[list[Any], 
 def outline(request: Request) -> Response:
     folder, doc, path = _document_path(request)
     require(request, folder.name, "edit")
+    refuse_if_final(request, folder)
     form = posted_form(request)
     loaded = store.read(path)
     value = store.plain(loaded.data) or {}
@@ -317,16 +333,17 @@ PREVIEW_STYLES = "\n".join(
     f"p[style-name='Heading {level}'] => h{min(level + 2, 6)}:fresh" for level in range(1, 10))
 
 
+@queued
 def preview(request: Request) -> Response:
-    """A plain def: Starlette runs it in its thread pool, so rendering does not hold up
-    other requests."""
+    """Run in the thread pool (so rendering does not hold up other requests), in the
+    user's fair share (see fairness)."""
     folder, doc, _path = _document_path(request)
     try:
         # mammoth shows pictures but not Word charts: charts as (cached) pictures here.
         with charts_as_pictures():
             data = _render(folder, doc)
     except HTTPException as e:
-        return HTMLResponse(f'<p class="problem">{_escape(str(e.detail))}</p>')
+        return HTMLResponse(f'<p class="problem">{_escape(public_detail(e.detail))}</p>')
     import mammoth
 
     html = mammoth.convert_to_html(io.BytesIO(data), style_map=PREVIEW_STYLES).value
@@ -353,10 +370,11 @@ def _pdf(request: Request, data: bytes, doc: str, tmp: Path) -> Path:
 MAX_PAGE_IMAGES = 40
 
 
+@queued
 def pages(request: Request) -> Response:
     """The document as LibreOffice prints it, page by page (needs LibreOffice and
-    pdftoppm; slower than the HTML preview). A plain def: Starlette runs it in its
-    thread pool, so the conversion does not hold up other requests."""
+    pdftoppm; slower than the HTML preview). Run in the thread pool, in the user's fair
+    share (see fairness), so the conversion does not hold up other requests."""
     import base64
     import shutil
     import subprocess
@@ -375,6 +393,7 @@ def pages(request: Request) -> Response:
     return page(request, "pages.html", slug=folder.name, doc=doc, images=images)
 
 
+@queued
 def download(request: Request) -> Response:
     folder, doc, _path = _document_path(request)
     fmt = request.path_params["fmt"]

@@ -15,9 +15,20 @@ from starlette.responses import Response
 
 from ... import store
 from ...errors import AvtalsgenError
+from ...importing.bounded import run_import
+from ...importing.limits import BUSY, TOO_LARGE, ImportLimitError
 from ...importing.report import ImportReport
 from .. import security
-from .common import author, checked_form, folder_of, page, require, saved, shared
+from .common import (
+    author,
+    checked_form,
+    folder_of,
+    page,
+    refuse_if_final,
+    require,
+    saved,
+    shared,
+)
 
 KINDS = {".docx": "Word", ".xlsx": "Excel", ".csv": "CSV"}
 
@@ -40,19 +51,24 @@ async def _upload(request: Request) -> tuple[Path, str, dict[str, str], Path]:
 
 def _run(source: Path, into: Path, fields: dict[str, str], name: str,
          editor: str) -> ImportReport:
-    if source.suffix == ".docx":
-        from ...importing.word import import_docx
-
-        return import_docx(source, into, doc=fields.get("doc") or None,
-                           municipality_name=fields.get("name") or None)
-    from ...importing.sheets import import_workbook
-
-    return import_workbook(source, into, author=editor, name=name)
+    """The import, in a worker process within the bounds of importing.limits: a file
+    too large (packed, unpacked, or unpacking far beyond its size) is answered 413, one
+    that is damaged, too long or too slow to read 422, a server busy importing 503."""
+    try:
+        return run_import(source, into, shown=name, doc=fields.get("doc") or None,
+                          municipality_name=fields.get("name") or None, author=editor,
+                          name=name)
+    except ImportLimitError as e:
+        status = {TOO_LARGE: 413, BUSY: 503}.get(e.kind, 422)
+        raise HTTPException(status, str(e)) from None
+    except AvtalsgenError as e:  # names the file by its own name, not the server's copy
+        raise HTTPException(400, str(e)) from None
 
 
 async def into_municipality(request: Request) -> Response:
     folder = folder_of(request)
     require(request, folder.name, "edit")
+    await run_in_threadpool(refuse_if_final, request, folder)
     return await _import(request, folder, new=False)
 
 

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ... import store
+from ... import approvals, store
 from ...build import all_targets, init_municipality
 from ...errors import AvtalsgenError
 from ...model import SLUG_PATTERN
@@ -24,7 +24,6 @@ from .common import (
     author,
     checked_form,
     folder_of,
-    folder_version,
     page,
     page_problems,
     posted_form,
@@ -43,8 +42,9 @@ def summary(folder: Path) -> dict[str, Any]:
                             "last": last[0] if last else None, "bundle": bundle}
     if bundle is not None:
         muni = bundle.municipality
-        info.update(name=muni.kommun.name, status=muni.status, version=muni.version,
-                    documents=list(bundle.documents))
+        state = approvals.state(folder, muni.status == "final")
+        info.update(name=muni.kommun.name, status="final" if state.final else "draft",
+                    version=muni.version, documents=list(bundle.documents), state=state)
     else:
         info.update(name=folder.name, status=None, version=None, documents=[])
     return info
@@ -88,22 +88,33 @@ def create(request: Request) -> Response:
 def show(request: Request) -> Response:
     folder = folder_of(request)
     info = summary(folder)
-    review: dict[str, Any] = {}
+    state = info.get("state") or approvals.state(folder)
     found = accounts(request)
+    party = None
     if found is not None:
-        name = user(request) or ""
-        version = folder_version(folder)
-        bundle = info["bundle"]
-        final = bundle is not None and info["status"] == "final" \
-            and bool(bundle.municipality.approvals)
-        review = {"version": version, "approvals": found.approvals(folder.name, version),
-                  # Who approved the final version (its own commit is a newer version).
-                  "final": bundle.municipality.approvals if final else [],
-                  "party": None if final else found.approver_party(name, folder.name),
-                  "can_edit": allowed(request, folder.name, "edit")}
+        party = found.approver_party(user(request) or "", folder.name)
+        _audit_withdrawn(request, folder, state)
+    review = {"version": state.content, "state": state,
+              "withdrawn": [(a, approvals.withdrawn_by(folder, a)) for a in state.withdrawn],
+              "party": None if state.approved_by(party or "") else party,
+              "can_edit": allowed(request, folder.name, "edit"),
+              "can_reopen": allowed(request, folder.name, "edit")
+              or allowed(request, folder.name, "approve")}
     return page(request, "municipality.html", m=info, history=store.history(folder, 10),
                 saved=request.query_params.get("sparat"), review=review,
-                can_edit=review.get("can_edit", True))
+                can_edit=review["can_edit"])
+
+
+def _audit_withdrawn(request: Request, folder: Path, state: approvals.State) -> None:
+    """Approvals whose content changed by a route the server did not see (git, a hand
+    edit, the CLI) go to the audit trail as withdrawn, naming the change, once."""
+    found = accounts(request)
+    if found is None or not state.withdrawn:
+        return
+    change = approvals.withdrawn_by(folder, state.withdrawn[0])
+    what = (f"ändrat i {change.short} av {change.author}: {change.message}"
+            if change is not None else "ändrat direkt i filerna")
+    found.withdraw(folder.name, reason=what[:500], keep=state.content)
 
 
 async def set_name(request: Request) -> Response:

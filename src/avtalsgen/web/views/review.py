@@ -3,11 +3,12 @@ saved versions (a readable word diff, and the Word redline to download)."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from docx import Document
 from markupsafe import Markup, escape
@@ -15,15 +16,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ... import store
+from ... import approvals, store
 from ...accounts import AccountError
 from ...build import load, render_bundle
-from ...errors import AvtalsgenError
+from ...errors import AvtalsgenError, ConfigError
 from ...validate import final_problems
 from .. import formfields
 from .common import (
     accounts,
     address,
+    allowed,
     audit_download,
     author,
     folder_of,
@@ -41,84 +43,102 @@ from .common import (
 
 WORKING = "arbetskopia"  # the files as they are now, saved or not committed
 REV = re.compile(r"[0-9a-f]{7,40}")
+MAX_REASON = 500
+
+
+def _final_check(folder: Path) -> Callable[[], None]:
+    """The final checks, run inside the approval's lock on the files as they are then:
+    invalid data is never approved."""
+
+    def check() -> None:
+        bundle, problems, _warnings = validate(folder)
+        blocking = problems if bundle is None else final_problems(bundle)
+        if blocking:
+            raise ConfigError(blocking)
+
+    return check
 
 
 def mark_final(request: Request) -> Response:
+    """The local editor (one person, no logins): the content as seen is final."""
     folder = folder_of(request)
     if shared(request):  # on a shared server both parties approve instead
         raise HTTPException(403, "På en delad server blir dokumenten slutliga när båda "
                                  "parter har godkänt samma version.")
     form = posted_form(request)
-    bundle, problems, _warnings = validate(folder)
-    blocking = problems if bundle is None else final_problems(bundle)
-    if blocking:
-        return page(request, "final.html", status=409, slug=folder.name, blocking=blocking)
-    path = folder / "municipality.yaml"
-
-    def finalise(data: Any) -> Any:
-        data["status"] = "final"
-        return data
-
-    try:
-        store.update(path, finalise, str(form.get(formfields.VERSION) or store.version_of(path)),
-                     author=author(request),
-                     message=f"{folder.name}: markerad som slutlig ({author(request)})")
-    except store.Conflict as e:
-        return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,
-                    back=url("k", folder.name))
-    return redirect(url("k", folder.name) + "?sparat=1")
+    return _approve(request, folder, None, author(request), str(form.get(formfields.VERSION)
+                                                                   or ""))
 
 
 def approve(request: Request) -> Response:
-    """An approver approves the municipality as it is now for their party; when both
-    parties have approved the same version, it is marked final."""
+    """An approver approves the content they saw for their party. The documents are
+    final while both parties' approvals match the content (derived, see approvals.py)."""
     folder = folder_of(request)
     found = accounts(request)
     if found is None:
         raise HTTPException(404)
     require(request, folder.name, "approve")
     form = posted_form(request)
-    version = folder_version(folder)
-    if str(form.get(formfields.VERSION) or "") != version:
-        raise HTTPException(409, "Kommunen har ändrats sedan sidan visades. Ladda om sidan "
-                                 "och granska den nya versionen innan du godkänner.")
     name = user(request) or ""
-    found.approve(folder.name, version, name, address(request))
-    if found.both_approved(folder.name, version):
-        bundle, problems, _warnings = validate(folder)
-        blocking = problems if bundle is None else final_problems(bundle)
-        if blocking:
-            return page(request, "final.html", status=409, slug=folder.name,
-                        blocking=blocking)
-        path = folder / "municipality.yaml"
+    party = found.approver_party(name, folder.name)
+    if party is None:
+        raise HTTPException(403, "Din roll i kommunen tillåter inte det här.")
+    return _approve(request, folder, party, name, str(form.get(formfields.VERSION) or ""))
 
-        approvals = [{"name": a.name, "party": a.party, "date": a.time.date()}
-                     for a in found.approvals(folder.name, version)]
 
-        def finalise(data: Any) -> Any:
-            data["status"] = "final"
-            data["approvals"] = approvals  # printed in the final documents' properties
-            return data
+def _approve(request: Request, folder: Path, party: str | None, name: str,
+             seen: str) -> Response:
+    """Record the approval and its audit in one transaction with its commit: the
+    approval of the content named `seen`, refused unless it is still the content."""
+    found = accounts(request)
+    try:
+        with found.transaction() if found else contextlib.nullcontext():
+            if found is not None and party is not None:
+                found.approve(folder.name, seen, name, address(request))
+            now = approvals.approve(folder, party, name, seen, _final_check(folder))
+            if found is not None and now.final:
+                found.audit("approve", name=name, slug=folder.name, version=seen,
+                            detail="båda parter har godkänt: slutlig",
+                            address=address(request))
+    except approvals.StaleApproval as e:
+        raise HTTPException(409, str(e)) from None
+    except ConfigError as e:
+        return page(request, "final.html", status=409, slug=folder.name, blocking=e.problems)
+    return redirect(url("k", folder.name) + "?sparat=1")
 
-        try:
-            store.update(path, finalise, store.version_of(path), author=name,
-                         message=f"{folder.name}: slutlig, godkänd av båda parter ({name})")
-        except store.Conflict as e:
-            return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,
-                        back=url("k", folder.name))
-        found.audit("approve", name=name, slug=folder.name, version=version,
-                    detail="båda parter har godkänt: status final", address=address(request))
+
+def reopen(request: Request) -> Response:
+    """Återöppna som utkast: withdraw the approvals of a final municipality, with the
+    reason in the commit and the audit trail."""
+    folder = folder_of(request)
+    if not (allowed(request, folder.name, "edit") or allowed(request, folder.name, "approve")):
+        raise HTTPException(403, "Din roll i kommunen tillåter inte det här.")
+    form = posted_form(request)
+    reason = " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
+    if not reason:
+        raise HTTPException(400, "Skriv varför dokumenten återöppnas.")
+    name = author(request)
+    found = accounts(request)
+    with found.transaction() if found else contextlib.nullcontext():
+        if found is not None:
+            found.withdraw(folder.name, reason=f"återöppnad: {reason}", name=name,
+                           address=address(request))
+            found.audit("reopen", name=name, slug=folder.name,
+                        version=folder_version(folder), detail=reason,
+                        address=address(request))
+        approvals.reopen(folder, name, reason)
     return redirect(url("k", folder.name) + "?sparat=1")
 
 
 def add_comment(request: Request) -> Response:
     """A comment on a section by any member (kept in the accounts database, never in
     the document)."""
-    from .documents import _document_path, _section_keys
+    from ..validation import plain_file
+    from .documents import _document_path, _get, _section_keys
 
-    folder, doc, _path = _document_path(request)
+    folder, doc, path = _document_path(request)
     section = request.path_params["path"]
-    _section_keys(section)
+    _get(plain_file(path)[1], _section_keys(section))  # 404 unless the section exists
     found = accounts(request)
     if found is None:
         raise HTTPException(404)
