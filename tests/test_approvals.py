@@ -140,6 +140,7 @@ def test_a_cli_import_makes_it_a_draft(shared: Shared, cli, tmp_path: Path) -> N
     sheet.write_text("År;Antal\n2023;5\n2024;7\n", encoding="utf-8")
     result = cli("import", str(sheet), "--into", str(shared.folder))
     assert result.exit_code == 0, result.output
+    assert "was final and approved" in result.output
     assert_draft_everywhere(shared, cli, tmp_path)
 
 
@@ -167,6 +168,7 @@ def test_a_measures_import_makes_it_a_draft(tmp_path: Path, cli) -> None:
     result = cli("measures", "import", "exempel", str(sheet), "--doc", "handlingsplan",
                  "--root", str(root))
     assert result.exit_code == 0, result.output
+    assert "documents drafts again" in result.output
     state = approvals.state(folder)
     assert not state.final and state.lines == [] and len(state.withdrawn) == 2
 
@@ -183,6 +185,9 @@ def test_a_git_commit_makes_it_a_draft_and_is_named_as_the_withdrawal(
     assert "återkallades av ändringen" in page and "Rättade året utanför editorn" in page
     assert "Godkänn för" not in page  # an editor, not an approver
     assert "Godkänn för kommunen" in shared.clients["kajsa"].get(f"/k/{OWN}").text
+    history = shared.clients["erik"].get(f"/k/{OWN}/historik").text
+    assert history.count("Rättade året utanför editorn") >= 2  # the commit and the cause
+    assert "Kommunens godkännande av kajsa" in history
     withdrawn = [e for e in shared.accounts.audit_log(OWN) if e.event == "withdraw"]
     assert withdrawn and "Rättade året utanför editorn" in withdrawn[0].detail
 
@@ -353,3 +358,30 @@ def test_the_municipality_form_saves_as_a_browser_sends_it(shared: Shared) -> No
     saved = yaml.safe_load((shared.folder / "municipality.yaml").read_text(encoding="utf-8"))
     assert str(saved["version"]) == "0.4"
     assert not list((shared.folder / ".avtalsgen-conflicts").glob("*.yaml"))
+
+
+def test_on_a_shared_server_a_typed_status_final_makes_nothing_final(tmp_path: Path) -> None:
+    """Luleå's seed says `status: final` and nobody has approved it: the shared server
+    shows and downloads a draft, and its municipality form offers no status to type."""
+    root = seed_repository(tmp_path)
+    accounts = Accounts(tmp_path / "accounts.sqlite3", hasher=FAST)
+    try:
+        accounts.add_user("erik", "e@example.se", PASSWORD)
+        accounts.grant("erik", OWN, "editor")
+        made = Shared.__new__(Shared)
+        made.root, made.folder, made.accounts = root, root / OWN, accounts
+        made.app = create_app(root, accounts)
+        made.clients = {"erik": made.login("erik")}
+        status, described, _body = made.download()
+        assert status == "Utkast" and "Godkänd" not in described
+        page = made.clients["erik"].get(f"/k/{OWN}").text
+        assert "Dokumenten är slutliga" not in page
+        form = form_fields(made.clients["erik"].get(f"/k/{OWN}/fil/kommun").text)
+        assert "status" not in form and "kommun.name" in form
+        answer = made.clients["erik"].post(f"/k/{OWN}/fil/kommun",
+                                           data={**form, "form:action": "save"})
+        assert answer.status_code == 303
+        text = (root / OWN / "municipality.yaml").read_text(encoding="utf-8")
+        assert "\nstatus: final\n" in text  # kept as written, just not counted
+    finally:
+        accounts.close()

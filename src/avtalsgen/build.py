@@ -71,14 +71,18 @@ def check(target: str | Path, root: Path = DEFAULT_ROOT, *,
     return bundle, problems
 
 
-def final_state(bundle: Bundle, final: bool = False) -> tuple[bool, list[str]]:
+def final_state(bundle: Bundle, final: bool = False, *,
+                status_counts: bool = True) -> tuple[bool, list[str]]:
     """(whether the documents are final, the approval lines they print), derived from
     the approvals of the municipality's current content (see approvals.py). final=True
     (`--final`) asks for a final render: refused while recorded approvals do not cover
-    the current content, since the documents would then claim an approval they lack."""
+    the current content, since the documents would then claim an approval they lack.
+    status_counts=False: `status: final` typed in municipality.yaml does not count (the
+    shared server, where only the two parties' approvals make documents final)."""
     from . import approvals
 
-    now = approvals.state(bundle.folder, bundle.municipality.status == "final")
+    now = approvals.state(bundle.folder,
+                          status_counts and bundle.municipality.status == "final")
     if final and now.recorded and not now.final:
         missing = [p for p in approvals.PARTIES if p not in now.parties]
         raise ConfigError([Problem(
@@ -118,7 +122,7 @@ class Options:
 
 
 def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
-                  final: bool = False) -> dict[str, bytes]:
+                  final: bool = False, status_counts: bool = True) -> dict[str, bytes]:
     """Render documents of a validated municipality to .docx bytes, by document name.
 
     A draft carries "UTKAST", the version and its date in the header and in the
@@ -134,7 +138,7 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
         raise ConfigError([Problem(bundle.folder / "municipality.yaml", None, "documents",
                                    f"no document {n!r} (known: "
                                    f"{', '.join(bundle.documents)})") for n in unknown])
-    final, approved = final_state(bundle, final)
+    final, approved = final_state(bundle, final, status_counts=status_counts)
     if final:
         problems = final_problems(bundle)
         if problems:

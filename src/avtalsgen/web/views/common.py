@@ -140,15 +140,21 @@ def saved(request: Request, folder: Path, doc: str | None, version: str | None,
                    keep=content)
 
 
-def locked(folder: Path) -> bool:
-    """Whether the municipality is final: then it is edited only after reopening."""
+def state_of(request: Request, folder: Path) -> approvals.State:
+    """The municipality's state as this server sees it: on a shared server only the two
+    parties' approvals make it final, never a `status: final` typed in a file."""
     bundle, _problems, _warnings = page_problems(folder)
     declared = bundle is not None and bundle.municipality.status == "final"
-    return approvals.state(folder, declared).final
+    return approvals.state(folder, declared and not shared(request))
+
+
+def locked(request: Request, folder: Path) -> bool:
+    """Whether the municipality is final: then it is edited only after reopening."""
+    return state_of(request, folder).final
 
 
 def refuse_if_final(request: Request, folder: Path) -> None:
-    if locked(folder):
+    if locked(request, folder):
         raise HTTPException(409, "Dokumenten är slutliga och godkända. Välj Återöppna som "
                                  "utkast på kommunens sida innan du ändrar något.")
 

@@ -44,6 +44,7 @@ from .common import (
     refuse_if_final,
     require,
     saved,
+    shared,
     url,
     validate,
 )
@@ -159,7 +160,7 @@ def _form_page(request: Request, template: str, *, kind: str, value: Any, prefix
     _bundle, problems, warnings = page_problems(folder)
     fields = forms.render(kind, value, prefix, by_field(problems, file_name), exclude=exclude)
     return page(request, template, fields=fields, file_version=version, unsaved=unsaved,
-                locked=locked(folder),
+                locked=locked(request, folder),
                 problems=by_field(problems, file_name), other_problems=others(problems,
                                                                              file_name),
                 warnings=warnings, saved=request.query_params.get("sparat"), **context)
@@ -174,13 +175,20 @@ def edit_file(request: Request) -> Response:
     path = own_file(folder / file_name)
     context = {"folder": folder, "file_name": file_name, "slug": folder.name,
                "what": "ändrat", "title": file_name, "kind_url": request.path_params["kind"]}
+    # Whether documents are final is derived from the approvals (shown on the
+    # municipality's page), not a field to type.
+    exclude = frozenset({"status", "approvals"}) if kind == "municipality" else frozenset()
+
+    def place(old: Any, new: Any) -> Any:
+        kept = {k: old[k] for k in exclude if isinstance(old, dict) and k in old}
+        return {**new, **kept}
+
     if request.method == "POST":
-        return _save_or_act(request, kind=kind, path=path, prefix="",
-                            exclude=frozenset(), place=lambda _old, new: new,
-                            template="file.html", context=context)
+        return _save_or_act(request, kind=kind, path=path, prefix="", exclude=exclude,
+                            place=place, template="file.html", context=context)
     version, value = plain_file(path)
     return _form_page(request, "file.html", kind=kind, value=value or {},
-                      prefix="", exclude=frozenset(), version=version, **context)
+                      prefix="", exclude=exclude, version=version, **context)
 
 
 def edit_document(request: Request) -> Response:
@@ -319,12 +327,12 @@ def outline(request: Request) -> Response:
     return redirect(url("k", folder.name, "dok", doc) + "?sparat=1")
 
 
-def _render(folder: Path, doc: str) -> bytes:
+def _render(request: Request, folder: Path, doc: str) -> bytes:
     bundle, problems, _warnings = validate(folder)
     if bundle is None:
         raise HTTPException(409, "Dokumentet kan inte visas förrän problemen är rättade: "
                                  + "; ".join(str(p) for p in problems[:5]))
-    return render_bundle(bundle, [doc])[doc]
+    return render_bundle(bundle, [doc], status_counts=not shared(request))[doc]
 
 
 # The preview sits under the page's h1 and its h2 "Förhandsvisning": the document's
@@ -341,7 +349,7 @@ def preview(request: Request) -> Response:
     try:
         # mammoth shows pictures but not Word charts: charts as (cached) pictures here.
         with charts_as_pictures():
-            data = _render(folder, doc)
+            data = _render(request, folder, doc)
     except HTTPException as e:
         return HTMLResponse(f'<p class="problem">{_escape(public_detail(e.detail))}</p>')
     import mammoth
@@ -382,7 +390,7 @@ def pages(request: Request) -> Response:
     folder, doc, _path = _document_path(request)
     if not shutil.which("pdftoppm"):
         raise HTTPException(503, "Sidbilder behöver LibreOffice och poppler-utils.")
-    data = _render(folder, doc)
+    data = _render(request, folder, doc)
     images = []
     with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
         pdf = _pdf(request, data, doc, Path(tmp))
@@ -400,7 +408,7 @@ def download(request: Request) -> Response:
     if fmt not in ("docx", "pdf"):
         raise HTTPException(404)
     require(request, folder.name, "download")
-    data = _render(folder, doc)
+    data = _render(request, folder, doc)
     name = f"{folder.name}-{doc}.{fmt}"
     if fmt == "pdf":
         with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:

@@ -34,15 +34,15 @@ from .common import (
 )
 
 
-def summary(folder: Path) -> dict[str, Any]:
-    """What the list shows of one municipality."""
+def summary(folder: Path, shared_mode: bool = False) -> dict[str, Any]:
+    """What the list shows of one municipality (shared_mode: see common.state_of)."""
     bundle, problems, warnings = page_problems(folder)
     last = store.history(folder, limit=1)
     info: dict[str, Any] = {"slug": folder.name, "problems": problems, "warnings": warnings,
                             "last": last[0] if last else None, "bundle": bundle}
     if bundle is not None:
         muni = bundle.municipality
-        state = approvals.state(folder, muni.status == "final")
+        state = approvals.state(folder, muni.status == "final" and not shared_mode)
         info.update(name=muni.kommun.name, status="final" if state.final else "draft",
                     version=muni.version, documents=list(bundle.documents), state=state)
     else:
@@ -60,8 +60,8 @@ def index(request: Request) -> Response:
     if found is not None:  # only the municipalities the user holds a role in
         mine = set(found.municipalities(user(request) or ""))
         slugs = [s for s in slugs if s in mine]
-    return page(request, "index.html", municipalities=[summary(root / s) for s in slugs],
-                slug_pattern=SLUG_PATTERN)
+    listed = [summary(root / s, shared(request)) for s in slugs]
+    return page(request, "index.html", municipalities=listed, slug_pattern=SLUG_PATTERN)
 
 
 def create(request: Request) -> Response:
@@ -77,7 +77,7 @@ def create(request: Request) -> Response:
     except AvtalsgenError as e:
         slugs = all_targets(root) if root.is_dir() else []
         return page(request, "index.html", status=400,
-                    municipalities=[summary(root / s) for s in slugs],
+                    municipalities=[summary(root / s, shared(request)) for s in slugs],
                     slug_pattern=SLUG_PATTERN, create_error=str(e).replace(f"{root}/", ""),
                     slug=slug, name=name)
     store.commit(folder, [folder], author=author(request),
@@ -87,7 +87,7 @@ def create(request: Request) -> Response:
 
 def show(request: Request) -> Response:
     folder = folder_of(request)
-    info = summary(folder)
+    info = summary(folder, shared(request))
     state = info.get("state") or approvals.state(folder)
     found = accounts(request)
     party = None

@@ -36,6 +36,7 @@ from .common import (
     redirect,
     require,
     shared,
+    state_of,
     url,
     user,
     validate,
@@ -178,9 +179,11 @@ def history(request: Request) -> Response:
     found = accounts(request)
     reviews = [e for e in found.audit_log(folder.name) if e.event in ("approve", "withdraw")] \
         if found is not None else []
+    state = state_of(request, folder)
     return page(request, "history.html", slug=folder.name, commits=store.history(folder),
                 documents=list(bundle.documents) if bundle else [], working=WORKING,
-                reviews=reviews)
+                reviews=reviews, state=state,
+                withdrawn=[(a, approvals.withdrawn_by(folder, a)) for a in state.withdrawn])
 
 
 def _version(folder: Path, rev: str, tmp: Path) -> Path:
@@ -207,7 +210,8 @@ def _pair(request: Request) -> tuple[Path, str, bytes, bytes, str, str]:
                 bundle = load(str(where.resolve()), where.parent)
                 if doc not in bundle.documents:
                     raise HTTPException(404, f"Dokumentet {doc} finns inte i version {rev}.")
-                sides.append(render_bundle(bundle, [doc])[doc])
+                sides.append(render_bundle(bundle, [doc],
+                                           status_counts=not shared(request))[doc])
             except AvtalsgenError as e:
                 raise HTTPException(409, f"Version {rev} kan inte visas: {e}") from None
     return folder, doc, sides[0], sides[1], old, new
