@@ -663,6 +663,9 @@ class Municipality(Model):
     def _unique_documents(cls, documents: list[str]) -> list[str]:
         seen: set[str] = set()
         for name in documents:
+            if name == "approvals":  # approvals.yaml is the approval record
+                raise ValueError("'approvals' is the name of the approval record "
+                                 "(approvals.yaml); give the document another name")
             if name in seen:
                 raise ValueError(f"document {name!r} is listed twice")
             seen.add(name)
