@@ -255,19 +255,13 @@ def import_(source: Path, into: Path, doc: str | None, doc_type: str | None,
     From a spreadsheet: one statistics table per sheet (first row = columns).
     """
     from .errors import AvtalsgenError
+    from .importing.bounded import run_import
 
-    try:
-        if source.suffix.lower() == ".docx":
-            from .importing.word import import_docx
-
-            report = import_docx(source, into, doc=doc, doc_type=doc_type,
-                                 municipality_name=municipality_name)
-        elif source.suffix.lower() in (".xlsx", ".csv"):
-            from .importing.sheets import import_workbook
-
-            report = import_workbook(source, into)
-        else:
-            raise click.BadParameter("a .docx, .xlsx or .csv file", param_hint="SOURCE")
+    if source.suffix.lower() not in (".docx", ".xlsx", ".csv"):
+        raise click.BadParameter("a .docx, .xlsx or .csv file", param_hint="SOURCE")
+    try:  # in a worker process, within the bounds of importing.limits
+        report = run_import(source, into, doc=doc, doc_type=doc_type,
+                            municipality_name=municipality_name)
     except AvtalsgenError as e:
         _fail(e)
     click.echo(report.summary())

@@ -23,10 +23,13 @@ from typing import Any
 
 from . import model as m
 from .files import _regular_size
+from .importing import limits
 
 MAX_SHEET_BYTES = 10_000_000  # a spreadsheet file on disk
-MAX_UNPACKED_BYTES = 100_000_000  # all parts of a workbook, uncompressed
-MAX_PARTS = 10_000
+# A workbook's parts: their number, each one's and all together's size unpacked, and
+# how much larger than packed a part may be (a zip bomb) are limits.check_parts's.
+MAX_UNPACKED_BYTES = limits.MAX_UNPACKED_BYTES
+MAX_CSV_CELLS = limits.MAX_CSV_CELLS  # fields of a CSV file, empty ones too
 MAX_CELLS = 10_000  # cells in the range a table is read from
 MAX_SCANNED = 1_000_000  # cells (empty, formatted ones too) looked at to find a used range
 MAX_CELL_PROBLEMS = 20  # per table; the rest are counted
@@ -135,10 +138,10 @@ def _check_package(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as package:
             infos = package.infolist()
-            if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-                raise SheetError(f"{path.name} unpacks to more than "
-                                 f"{MAX_UNPACKED_BYTES // 1_000_000} MB or {MAX_PARTS} "
-                                 "parts; refused", "file")
+            try:  # from the central directory: nothing is unpacked yet
+                limits.check_parts(infos)
+            except limits.ImportLimitError as e:
+                raise SheetError(f"{path.name}: {e}", "file") from None
             for info in infos:
                 if info.filename.endswith((".xml", ".rels")):
                     with package.open(info) as part:
@@ -308,6 +311,9 @@ def _csv_grid(path: Path, cell_range: str | None) -> Grid:
     bounds = _bounds(cell_range) if cell_range else None
     found: dict[tuple[int, int], SheetCell] = {}
     box = _Box()
+    if sum(len(row) + 1 for row in rows) > MAX_CSV_CELLS:
+        raise SheetError(f"{path.name} has more than {MAX_CSV_CELLS:,} cells (empty ones "
+                         "too)".replace(",", " "), "file")
     for i, row in enumerate(rows, start=1):
         for j, value in enumerate(row, start=1):
             if _blank(value) or (bounds and not _inside(i, j, bounds)):

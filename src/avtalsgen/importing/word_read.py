@@ -15,14 +15,15 @@ from typing import Any
 from lxml import etree
 
 from ..errors import ConfigError, Problem
+from . import limits
 from .word_charts import C, ChartData, read_chart
 from .word_runs import CHART_URI, EMU_PER_CM, MAIN_RT, MC, PKG, WP, A, R, Runs, V, W
 from .word_styles import Numbering, Styles
 
-MAX_DOCX_BYTES = 20_000_000
-MAX_PARTS = 2_000
-MAX_UNPACKED = 300_000_000  # all parts together, uncompressed (a zip bomb stops here)
-MAX_XML_PART = 60_000_000
+MAX_DOCX_BYTES = limits.MAX_UPLOAD_BYTES
+MAX_PARTS = limits.MAX_PARTS
+MAX_UNPACKED = limits.MAX_UNPACKED_BYTES  # all parts together (a zip bomb stops here)
+MAX_XML_PART = limits.MAX_PART_BYTES
 MAX_COLUMNS = 64  # a cell spanning more is a damaged table
 
 # No entities, no DTDs, no network: a document's XML is data.
@@ -124,11 +125,7 @@ class _Reader:
         self.source = source
         self.zip = package
         infos = package.infolist()
-        if len(infos) > MAX_PARTS:
-            raise problem(source, f"the document has more than {MAX_PARTS} parts")
-        if sum(i.file_size for i in infos) > MAX_UNPACKED:
-            raise problem(source, "the document unpacks to more than "
-                          f"{MAX_UNPACKED // 1_000_000} MB")
+        limits.check_parts(infos)  # sizes and ratios, before any part is unpacked
         self.names = {i.filename for i in infos}
         self.notes: list[str] = []
         self.field_stack: list[list[Any]] = []  # [instruction, shown?] per open field
@@ -177,6 +174,7 @@ class _Reader:
         if root is None or root.find(f"{W}body") is None:
             raise problem(self.source, "not a Word document: it has no document body "
                           "(word/document.xml)")
+        _count(root)
         self.part_rels = self.rels(main)
         styles_part = self.related("styles")
         numbering_part = self.related("numbering")
@@ -376,6 +374,18 @@ class _Reader:
             notes.append("a table inside a table cell was flattened into the cell's text")
         # A continuation cell has no text of its own; if it has (a damaged table), it stays.
         return Cell("\n".join(lines), merged, bold and bool(lines))
+
+
+def _count(root: etree._Element) -> None:
+    """Refuse a body with more paragraphs, table rows or cells than any real document
+    has, before the slow walk over them."""
+    hint = "dela upp dokumentet och läs in delarna var för sig."
+    for tag, limit, what in ((f"{W}p", limits.MAX_PARAGRAPHS, "stycken"),
+                             (f"{W}tr", limits.MAX_TABLE_ROWS, "tabellrader"),
+                             (f"{W}tc", limits.MAX_TABLE_CELLS, "tabellceller")):
+        found = sum(1 for _ in root.iter(tag))
+        if found > limit:
+            raise limits.too_many(found, limit, what, hint)
 
 
 def _cells(tr: etree._Element) -> list[etree._Element]:
