@@ -329,3 +329,19 @@ def test_the_bounds_fit_the_loader_and_the_request_limit() -> None:
     assert limits.MAX_PART_BYTES < limits.MAX_UNPACKED_BYTES
     assert bounded.MAX_WORKERS >= 1 and limits.TIME_LIMIT <= 60
     assert limits.MAX_UPLOAD_BYTES == MAX_UPLOAD_BYTES  # one limit for an upload
+
+
+def test_more_imports_than_workers_wait_then_are_refused_as_busy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = long_docx(tmp_path / "plan.docx", 10)
+    monkeypatch.setattr(limits, "TIME_LIMIT", 0.2)
+    taken = [bounded._SLOTS.acquire(timeout=1) for _ in range(bounded.MAX_WORKERS)]
+    try:
+        with pytest.raises(ImportLimitError, match="försök igen") as refused:
+            run_import(source, tmp_path / "ekby", shown="plan.docx")
+    finally:
+        for _ in taken:
+            bounded._SLOTS.release()
+    assert refused.value.kind == limits.BUSY
+    monkeypatch.setattr(limits, "TIME_LIMIT", 30.0)
+    assert run_import(source, tmp_path / "ekby").written  # a free worker: imported

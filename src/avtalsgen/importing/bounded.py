@@ -96,6 +96,8 @@ def _stage(into: Path, staged: Path) -> dict[str, str]:
     if not into.is_dir():
         return versions
     for entry in into.iterdir():
+        if entry.name.startswith("."):  # .git, locks, kept conflicts: never written here
+            continue
         stand_in = staged / entry.name
         if entry.name in COPIED and entry.is_file() and not entry.is_symlink():
             data = entry.read_bytes()
