@@ -331,14 +331,20 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
               envvar="FORWARDED_ALLOW_IPS",
               help="The reverse proxy's addresses, comma-separated (with --proxy-headers).")
+@click.option("--allowed-host", "allowed_host", multiple=True, metavar="NAME",
+              help="With --shared: a host name the server answers to besides --host, e.g. "
+                   "the public name behind a proxy (repeatable). Without it a shared "
+                   "server answers any name; the local editor answers only 127.0.0.1, "
+                   "localhost, [::1] and --host.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes sharing the port, e.g. one per core for a shared "
                    "server with many editors.")
 @DB_OPTION
 @ROOT_OPTION
 def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_allow_ips: str,
-          workers: int, db: Path | None, root: Path) -> None:
+          allowed_host: tuple[str, ...], workers: int, db: Path | None, root: Path) -> None:
     """Open the web editor over the municipalities under --root (in Swedish)."""
+    from .web.app import allowed_hosts
     from .web.app import serve as run
 
     if not root.is_dir():
@@ -348,7 +354,11 @@ def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_all
                    "documents; use --shared (with accounts from `avtalsgen users`) or "
                    "--host 127.0.0.1", err=True)
         sys.exit(2)
-    options: dict[str, object] = {}
+    if allowed_host and not shared:
+        click.echo("error: --allowed-host is for a shared server (--shared)", err=True)
+        sys.exit(2)
+    # Without --proxy-headers, X-Forwarded-For and -Proto are ignored, from any address.
+    options: dict[str, object] = {"proxy_headers": False}
     if proxy_headers:
         options = {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
     accounts = None
@@ -362,7 +372,8 @@ def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_all
         click.echo(f"avtalsgen: shared server, accounts in {accounts.path}", err=True)
     click.echo(f"avtalsgen: http://{host}:{port}/ (Ctrl+C stops)", err=True)
     try:
-        run(root, host=host, port=port, accounts=accounts, workers=workers, **options)
+        run(root, host=host, port=port, accounts=accounts, workers=workers,
+            hosts=allowed_hosts(host, shared, allowed_host), **options)
     except OSError as e:  # the port is taken (one process reports it itself)
         _fail(OSError(f"cannot listen on {host}:{port}: {e.strerror}"))
 

@@ -32,7 +32,7 @@ from starlette.types import Receive, Scope, Send
 
 from .. import __version__
 from ..pdf import WarmConverter
-from . import auth, formfields, security
+from . import auth, fairness, formfields, security
 from .views import documents, imports, login, municipalities, review
 from .views.common import public_detail
 
@@ -152,8 +152,10 @@ def create_app(root: Path, accounts: Accounts | None = None,
     app.state.pdf = WarmConverter()
     app.state.env = _environment()
     app.state.accounts = accounts
+    app.state.queues = fairness.Queues()  # previews, downloads: a fair share per user
     if accounts is not None:
         app.add_middleware(auth.RequireLogin, accounts=accounts)
+    app.add_middleware(fairness.Gate)  # before the session lookup: a flood costs nothing
     if allowed_hosts is None:
         allowed_hosts = list(security.LOCAL_HOSTS) if accounts is None else ["*"]
     app.add_middleware(security.TrustedHosts, allowed_hosts=allowed_hosts,

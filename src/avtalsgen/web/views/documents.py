@@ -25,7 +25,6 @@ from ...config import dotted
 from ...errors import AvtalsgenError
 from ...render import charts_as_pictures
 from .. import formfields, forms
-from ..fairness import queued
 from ..validation import plain_file
 from .common import (
     accounts,
@@ -341,10 +340,9 @@ PREVIEW_STYLES = "\n".join(
     f"p[style-name='Heading {level}'] => h{min(level + 2, 6)}:fresh" for level in range(1, 10))
 
 
-@queued
 def preview(request: Request) -> Response:
-    """Run in the thread pool (so rendering does not hold up other requests), in the
-    user's fair share (see fairness)."""
+    """A plain def: Starlette runs it in its thread pool, so rendering does not hold up
+    other requests (and fairness.Gate lets each user run only a few at a time)."""
     folder, doc, _path = _document_path(request)
     try:
         # mammoth shows pictures but not Word charts: charts as (cached) pictures here.
@@ -378,11 +376,11 @@ def _pdf(request: Request, data: bytes, doc: str, tmp: Path) -> Path:
 MAX_PAGE_IMAGES = 40
 
 
-@queued
 def pages(request: Request) -> Response:
     """The document as LibreOffice prints it, page by page (needs LibreOffice and
-    pdftoppm; slower than the HTML preview). Run in the thread pool, in the user's fair
-    share (see fairness), so the conversion does not hold up other requests."""
+    pdftoppm; slower than the HTML preview). A plain def: Starlette runs it in its
+    thread pool, so the conversion does not hold up other requests (and fairness.Gate
+    lets each user run only a few at a time)."""
     import base64
     import shutil
     import subprocess
@@ -401,7 +399,6 @@ def pages(request: Request) -> Response:
     return page(request, "pages.html", slug=folder.name, doc=doc, images=images)
 
 
-@queued
 def download(request: Request) -> Response:
     folder, doc, _path = _document_path(request)
     fmt = request.path_params["fmt"]
