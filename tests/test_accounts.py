@@ -507,6 +507,7 @@ def test_every_event_is_recorded(people: Accounts) -> None:
     people.audit("download", "rita", "lulea", "verksamhetsplan", "v1", "pdf")
     people.approve("lulea", "v1", "kalle")
     people.withdraw("lulea", "edited")
+    people.audit("reopen", "anna", "lulea", version="v1", detail="ny lägesbild")
     made = people.comment("lulea", "verksamhetsplan", "1", "rita", "hej")
     people.resolve(made.id, "anna")
     people.revoke("rita", "lulea")

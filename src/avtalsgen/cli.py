@@ -259,12 +259,14 @@ def import_(source: Path, into: Path, doc: str | None, doc_type: str | None,
 
     if source.suffix.lower() not in (".docx", ".xlsx", ".csv"):
         raise click.BadParameter("a .docx, .xlsx or .csv file", param_hint="SOURCE")
+    was_final = _final(into)
     try:  # in a worker process, within the bounds of importing.limits
         report = run_import(source, into, doc=doc, doc_type=doc_type,
                             municipality_name=municipality_name)
     except AvtalsgenError as e:
         _fail(e)
     click.echo(report.summary())
+    _warn_if_no_longer_final(into, was_final)
 
 
 @main.group()
@@ -305,10 +307,28 @@ def measures_import(target: str, source: Path, doc: str, author: str, root: Path
     from .validate import find_folder
 
     try:
-        report = import_measures(find_folder(target, root), doc, source, author=author)
+        folder = find_folder(target, root)
+        was_final = _final(folder)
+        report = import_measures(folder, doc, source, author=author)
     except AvtalsgenError as e:
         _fail(e)
     click.echo(report.summary())
+    _warn_if_no_longer_final(folder, was_final)
+
+
+def _final(folder: Path) -> bool:
+    """Whether the municipality's documents are final now (see approvals.py)."""
+    from . import approvals
+
+    return (folder / "municipality.yaml").is_file() and approvals.state(folder).final
+
+
+def _warn_if_no_longer_final(folder: Path, was_final: bool) -> None:
+    """A change to a final municipality makes its documents drafts: say so."""
+    if was_final and not _final(folder):
+        click.echo(f"warning: {folder.name} was final and approved; this change makes its "
+                   "documents drafts again, and the parties must approve the new content",
+                   err=True)
 
 
 DB_OPTION = click.option(
