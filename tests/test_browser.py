@@ -23,7 +23,9 @@ import pytest
 import yaml
 from browser_support import WIDTH, browser_context, new_page, require, serving
 from browser_support import chromium as launch
-from conftest import seed_repository
+from conftest import reopen_final_seeds, seed_repository
+
+from avtalsgen import approvals
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     require("browser tests", ("axe_playwright_python.sync_playwright",))
     from avtalsgen.web.app import create_app
 
-    root = seed_repository(tmp_path_factory.mktemp("web"))
+    root = seed_repository(tmp_path_factory.mktemp("web"), reopen_final_seeds)
     with serving(create_app(root)) as url:
         yield Server(root, url)
 
@@ -81,7 +83,7 @@ def page(context: Any) -> Any:
 def save(page: Any) -> None:
     """Press the editing form's first Spara and wait for the page it leads to."""
     with page.expect_navigation():
-        page.locator("form.editor button[name=action][value=save]").first.click()
+        page.locator("form.editor button[name='form:action'][value=save]").first.click()
 
 
 def wait_for_preview(page: Any) -> Any:
@@ -171,7 +173,7 @@ def test_create_edit_validate_preview_download_final_and_review(page: Any,
     heading.fill(HEADING)
     # A content block through the list's "Lägg till"; the form comes back unsaved.
     with page.expect_navigation():
-        page.locator(f'button[name=action][value="add:sections[{n}].content"]').click()
+        page.locator(f'button[name="form:action"][value="add:sections[{n}].content"]').click()
     expect(page.get_by_role("status").filter(has_text="inte sparad")).to_be_visible()
     expect(heading).to_have_value(HEADING)  # what was typed before survives the action
     block = page.locator(f'[name="sections[{n}].content[0]"]')
@@ -233,8 +235,16 @@ def test_create_edit_validate_preview_download_final_and_review(page: Any,
     assert "/k/lulea" in page.url and "sparat=1" in page.url, page.url
     expect(page.get_by_role("status").filter(has_text="Sparat.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Status: slutlig")
-    assert yaml.safe_load((root / "lulea" / "municipality.yaml").read_text("utf-8")
-                          )["status"] == "final"
+    assert approvals.state(root / "lulea").final
+    # Final means locked: the document has no form until someone reopens it, with why.
+    page.goto("/k/lulea/dok/verksamhetsplan")
+    expect(page.locator("form.editor")).to_have_count(0)
+    page.goto("/k/lulea")
+    page.get_by_label("Varför ska dokumenten ändras?").fill("Nya siffror för 2021")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Återöppna som utkast").click()
+    expect(page.locator("main")).to_contain_text("Status: utkast")
+    assert not approvals.state(root / "lulea").final
 
     # History: the saves are there, by the editor; compare the first and the last.
     page.goto("/k/testby")
@@ -281,12 +291,12 @@ def test_second_browser_saving_the_same_version_gets_the_conflict_page(
         save(second)
         expect(second.get_by_role("heading", level=1)).to_have_text(
             "Någon annan har sparat samma fil")
-        expect(second.get_by_role("alert")).to_contain_text(".avtalsgen-conflicts")
+        expect(second.get_by_role("alert")).to_contain_text("Inget har gått förlorat")
         assert yaml.safe_load(path.read_text("utf-8"))["title"] == "Första redaktörens titel"
         kept = list((path.parent / ".avtalsgen-conflicts").glob("*.yaml"))
         assert len(kept) == 1, kept
         assert "Andra redaktörens titel" in kept[0].read_text("utf-8")
-        expect(second.get_by_role("alert")).to_contain_text(kept[0].name)
+        expect(second.get_by_role("alert")).not_to_contain_text(str(path.parent))
         found = _axe_violations(second)
         assert not found, "axe-core on the conflict page:\n" + "\n".join(found)
         # The way back opens the saved version, with the first editor's title.
@@ -398,7 +408,7 @@ def test_an_unsaved_form_after_an_editing_action_warns_before_leaving(page: Any)
     page.goto(url)
     page.locator('[name="sections[0].heading"]').fill("Bakgrund, ändrad")
     with page.expect_navigation():
-        page.locator('button[name=action][value="add:sections[0].content"]').click()
+        page.locator('button[name="form:action"][value="add:sections[0].content"]').click()
     from playwright.sync_api import expect
 
     expect(page.get_by_role("status").filter(has_text="inte sparad")).to_be_visible()

@@ -26,6 +26,8 @@ from browser_support import browser_context, new_page, require, serving
 from browser_support import chromium as launch
 from conftest import git, make_draft, seed_repository
 
+from avtalsgen import approvals
+
 pytestmark = pytest.mark.browser
 
 DOWNLOAD_MS = 60_000  # a PDF download waits for LibreOffice
@@ -38,6 +40,7 @@ KOMMUN, POLIS = "kajsa.kommun", "per.polis"  # user names, distinct from any doc
 KOMMUN_TITLE = "Samverkansöverenskommelse för ett tryggare Luleå"
 POLIS_HEADING = "Inledning och syfte"
 REVISED_TITLE = "Samverkansöverenskommelse för ett tryggare Luleå, reviderad"
+REOPEN_REASON = "Polisen har nya siffror för 2025"
 
 
 # -- the server ----------------------------------------------------------------------
@@ -234,11 +237,11 @@ def test_kommun_approves_then_polis_approves_and_it_is_final(
     # The kommun approver approves the current version.
     open_municipality(kommun)
     assert "Status: utkast" in main_text(kommun)
-    expect(kommun.get_by_text("Ingen har godkänt den nuvarande versionen än.")).to_be_visible()
+    expect(kommun.get_by_text("Ingen har godkänt det nuvarande innehållet än.")).to_be_visible()
     version = approve(kommun, "Godkänn för kommunen")
-    assert version == git(server.root, "log", "-1", "--format=%H").strip()
+    assert version == approvals.content_key(server.root / SLUG)  # the content it saw
     expect(kommun.get_by_role("status").filter(has_text="Sparat.")).to_be_visible()
-    table = kommun.get_by_role("table", name="Godkännanden av nuvarande version")
+    table = kommun.get_by_role("table", name="Godkännanden av nuvarande innehåll")
     expect(table.get_by_role("row")).to_have_count(2)  # the head and one approval
     expect(table.get_by_role("row").nth(1).get_by_role("cell")).to_have_text(
         ["kommunen", KOMMUN, re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")])
@@ -247,18 +250,19 @@ def test_kommun_approves_then_polis_approves_and_it_is_final(
 
     # The polis approver, in the other browser, sees that approval and adds theirs.
     open_municipality(polis)
-    table = polis.get_by_role("table", name="Godkännanden av nuvarande version")
+    table = polis.get_by_role("table", name="Godkännanden av nuvarande innehåll")
     expect(table).to_contain_text(KOMMUN)
     expect(polis.get_by_role("button", name="Godkänn för kommunen")).to_have_count(0)
     assert approve(polis, "Godkänn för polisen") == version
     expect(polis.get_by_role("status").filter(has_text="Sparat.")).to_be_visible()
     assert "Status: slutlig" in main_text(polis)
 
-    # municipality.yaml is final and names both approvals; the database has both.
-    municipality = read_yaml(server, "municipality.yaml")
-    assert municipality["status"] == "final"
-    assert sorted((a["name"], a["party"]) for a in municipality["approvals"]) == [
-        (KOMMUN, "kommun"), (POLIS, "polis")]
+    # The approval record names both approvals of this content (municipality.yaml is
+    # unchanged: final is derived); the database has both.
+    assert read_yaml(server, "municipality.yaml")["status"] == "draft"
+    record = read_yaml(server, approvals.RECORD)["approvals"]
+    assert sorted((a["name"], a["party"], a["content"]) for a in record) == [
+        (KOMMUN, "kommun", version), (POLIS, "polis", version)]
     assert {a.party: a.name for a in server.accounts.approvals(SLUG, version)} == {
         "kommun": KOMMUN, "polis": POLIS}
     server.found["approved"] = version
@@ -273,7 +277,7 @@ def test_kommun_approves_then_polis_approves_and_it_is_final(
     expect(rows.filter(has_text=KOMMUN).filter(has_text="godkänt: kommun")).to_have_count(1)
     expect(rows.filter(has_text=POLIS).filter(has_text="godkänt: polis")).to_have_count(1)
     expect(rows.filter(has_text=POLIS).filter(
-        has_text="båda parter har godkänt: status final")).to_have_count(1)
+        has_text="båda parter har godkänt: slutlig")).to_have_count(1)
     no_errors(kommun, polis)
 
 
@@ -281,7 +285,8 @@ def test_the_final_municipality_page_shows_both_approvals(kommun: Any) -> None:
     kommun.goto(f"/k/{SLUG}")
     shown = main_text(kommun)
     assert "Status: slutlig" in shown
-    assert "Ingen har godkänt den nuvarande versionen än" not in shown, shown
+    assert "Ingen har godkänt det nuvarande innehållet än" not in shown, shown
+    assert "Dokumenten är slutliga." in shown and "Återöppna som utkast" in shown
     assert KOMMUN in shown and POLIS in shown, shown
 
 
@@ -316,30 +321,42 @@ def test_the_final_pdf_names_both_approvers(server: Server, tmp_path: Path) -> N
     assert KOMMUN in readable and POLIS in readable, info
 
 
-def test_an_edit_afterwards_withdraws_the_approvals(
+def test_a_final_document_is_locked_until_reopened_and_the_edit_withdraws_nothing_silently(
         server: Server, kommun: Any, polis: Any) -> None:
     from playwright.sync_api import expect
 
     approved = server.found["approved"]
+    # The document is locked: no form to edit, a way to the reopening instead.
+    kommun.goto(DOC_URL)
+    expect(kommun.locator("form.editor")).to_have_count(0)
+    with kommun.expect_navigation():
+        kommun.get_by_role("link", name="återöppna dem som utkast på kommunens sida").click()
+    kommun.get_by_label("Varför ska dokumenten ändras?").fill(REOPEN_REASON)
+    with kommun.expect_navigation():
+        kommun.get_by_role("button", name="Återöppna som utkast").click()
+    assert "Status: utkast" in main_text(kommun)
+    assert server.accounts.approvals(SLUG, approved) == []
+
     # The kommun editor revises the title.
     kommun.goto(DOC_URL)
     kommun.get_by_label("Titel", exact=True).fill(REVISED_TITLE)
     save(kommun)
     assert read_yaml(server, f"{DOC}.yaml")["title"] == REVISED_TITLE
-    assert server.accounts.approvals(SLUG, approved) == []
 
-    # Both browsers reload: nobody has approved this version, and the history says the
-    # approvals were withdrawn by the kommun editor's save.
+    # Both browsers reload: nobody has approved this content, and the history says the
+    # approvals were withdrawn by the kommun editor's reopening, and why.
     for page in (polis, kommun):
         page.goto(f"/k/{SLUG}")
-        expect(page.get_by_text("Ingen har godkänt den nuvarande versionen än.")).to_be_visible()
-        expect(page.get_by_role("table", name="Godkännanden av nuvarande version")
+        expect(page.get_by_text("Ingen har godkänt det nuvarande innehållet än.")
+               ).to_be_visible()
+        expect(page.get_by_role("table", name="Godkännanden av nuvarande innehåll")
                ).to_have_count(0)
         page.get_by_role("link", name="Historik och ändringar").click()
         reviews = page.get_by_role("table", name="Godkännanden och återkallade godkännanden")
         withdrawn = reviews.get_by_role("row").filter(has_text="godkännanden återkallade")
         expect(withdrawn).to_have_count(1)
-        expect(withdrawn.get_by_role("cell").nth(1)).to_have_text(KOMMUN)  # who saved
+        expect(withdrawn.get_by_role("cell").nth(1)).to_have_text(KOMMUN)  # who reopened
+        expect(withdrawn).to_contain_text(REOPEN_REASON)
         expect(withdrawn).to_contain_text(f"kommun ({KOMMUN})")
         expect(withdrawn).to_contain_text(f"polis ({POLIS})")
     no_errors(kommun, polis)
@@ -347,9 +364,8 @@ def test_an_edit_afterwards_withdraws_the_approvals(
 
 def test_an_edit_afterwards_takes_back_the_final_status(
         server: Server, kommun: Any, polis: Any) -> None:
-    municipality = read_yaml(server, "municipality.yaml")
-    assert municipality.get("status", "draft") != "final", municipality.get("status")
-    assert not municipality.get("approvals"), municipality.get("approvals")
+    assert not approvals.state(server.root / SLUG).final
+    assert read_yaml(server, approvals.RECORD)["approvals"] == []
     for page in (kommun, polis):
         page.goto(f"/k/{SLUG}")
         assert "Status: utkast" in main_text(page)

@@ -139,29 +139,35 @@ def test_rendering_is_reproducible(rendered: Path, tmp_path: Path) -> None:
 
 def test_approvals_are_printed_under_the_title_of_a_final_document(tmp_path: Path) -> None:
     """Who approved for each party is on the first page (and so in the PDF), not only in
-    the file's properties; a draft prints none."""
+    the file's properties, while both approvals match the content; one approval, or
+    approvals of other content, print none."""
+    import datetime as dt
+
     from conftest import minimal_municipality, write_municipality
 
+    from avtalsgen import approvals
     from avtalsgen.build import Options, render_municipality
 
-    approvals = [{"name": "Kajsa Kommun", "party": "kommun", "date": "2026-11-20"},
-                 {"name": "Per Polis", "party": "polis", "date": "2026-11-21"}]
     doc = {"type": "agreement", "title": "Överenskommelse",
            "sections": [{"heading": "Syfte", "content": ["Text."]}]}
     expected = ["Godkänd för kommunen av Kajsa Kommun 2026-11-20",
                 "Godkänd för polisen av Per Polis 2026-11-21"]
+    given = [("kommun", "Kajsa Kommun", dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)),
+             ("polis", "Per Polis", dt.datetime(2026, 11, 21, 9, tzinfo=dt.UTC))]
     for title_page in (True, False):
-        for status in ("final", "draft"):
+        for parties in (2, 1):
             folder = write_municipality(
-                tmp_path / f"{status}{title_page}" / "provby",
-                minimal_municipality(status=status, approvals=approvals),
+                tmp_path / f"{parties}{title_page}" / "provby", minimal_municipality(),
                 {"avtal": {**doc, "title_page": title_page}})
-            out = tmp_path / f"out-{status}{title_page}"
+            for party, name, when in given[:parties]:
+                approvals.approve(folder, party, name, approvals.content_key(folder),
+                                  now=when)
+            out = tmp_path / f"out-{parties}{title_page}"
             render_municipality(str(folder), Options(out_dir=out))
             texts = [t for _style, t in visible_paragraphs(out / "provby" / "avtal.docx")]
             printed = [t for t in texts if t.startswith("Godkänd för")]
-            assert printed == (expected if status == "final" else []), (status, title_page)
-            if status == "final":
+            assert printed == (expected if parties == 2 else []), (parties, title_page)
+            if parties == 2:
                 assert texts.index(expected[0]) < texts.index("Syfte")
 
 

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import MUNICIPALITIES, form_fields
+from conftest import MUNICIPALITIES, form_fields, reopen_final_seeds
 from docx import Document
 from starlette.testclient import TestClient
 
@@ -34,10 +34,7 @@ def root(tmp_path: Path) -> Path:
     """The seed municipalities in a git repository of their own."""
     root = tmp_path / "municipalities"
     shutil.copytree(MUNICIPALITIES, root)
-    # Luleå's and Strängnäs' seeds are final, so locked in the editor; these tests edit
-    # them as drafts (reopened: an empty approval record).
-    for slug in ("lulea", "strangnas"):
-        approvals.reopen(root / slug, "Test", "tests edit it")
+    reopen_final_seeds(root)
     git(root, "init", "-q")
     git(root, "add", ".")
     git(root, "commit", "-qm", "Start")
@@ -317,11 +314,10 @@ def test_csrf_cookie_is_http_only_and_strict(client: TestClient) -> None:
 
 
 def test_page_images_through_libreoffice(client: TestClient) -> None:
-    from conftest import soffice
+    from conftest import soffice, tool
 
     soffice()
-    if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm is not installed")
+    tool("pdftoppm")
     response = client.get("/k/lulea/dok/verksamhetsplan/sidor")
     assert response.status_code == 200
     images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="Sida (\d+)', response.text)

@@ -255,14 +255,10 @@ def test_workers_save_two_municipalities_at_once(
     for thread in threads:
         thread.join(120)
     assert results == {"anna": [303] * 4, "bo": [303] * 4}
-    # Both were final: the first save also makes each a draft again, in a commit of its
-    # own.
-    log = git(root, "log", "--format=%an|%s", "-10").splitlines()
-    assert sorted(line for line in log if "utkast igen" in line) == [
-        "anna|lulea: utkast igen, ändrat efter godkännandet (anna)",
-        "bo|strangnas: utkast igen, ändrat efter godkännandet (bo)"]
-    saves = [line.split("|")[0] for line in log if "utkast igen" not in line]
-    assert sorted(saves) == ["anna"] * 4 + ["bo"] * 4
+    # One commit per save, by its editor, and nothing else (a draft stays a draft: on a
+    # shared server the seeds' `status: final` counts for nothing without approvals).
+    log = git(root, "log", "--format=%an|%s", "-8").splitlines()
+    assert sorted(line.split("|")[0] for line in log) == ["anna"] * 4 + ["bo"] * 4
     for slug, titles in jobs.values():
         path = f"{slug}/{first_document(root, slug)}.yaml"
         patches = git(root, "log", "-p", "--format=", "--", path)
