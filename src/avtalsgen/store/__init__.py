@@ -69,8 +69,8 @@ __all__ = [
     "CONFLICTS", "DEFAULT_STYLE", "EMAIL_DOMAIN", "FALLBACK_NAME", "GIT_LOCK", "LOCK",
     "MAX_FILE_BYTES", "VERSION_NONE", "Commit", "Conflict", "Loaded", "StoreError", "commit",
     "dump", "file_at", "first_change_after", "folder_at", "git_root", "history", "keep_conflict",
-    "last_commit", "merge", "plain", "read", "save", "transaction", "update", "version_of",
-    "write_and_commit",
+    "last_commit", "merge", "plain", "read", "save", "saved_as", "transaction", "update",
+    "version_of", "write_and_commit",
 ]
 
 CONFLICTS = ".avtalsgen-conflicts"
@@ -104,6 +104,29 @@ def read(path: Path) -> Loaded:
         return Loaded(path, None, VERSION_NONE, "")
     text = _decode(data, path)
     return Loaded(path, _load(text, path), output.sha256(data), text)
+
+
+def saved_as(path: Path, version: str, limit: int = 50) -> Any:
+    """The plain data of the file when its bytes had this version (sha256), from the
+    file's last commits (within the folder's last `limit`); None when none holds it
+    (outside git, a hand edit never committed). A refused save's form was made from it:
+    what the editor changed is what differs from it."""
+    path = Path(path)
+    if version == VERSION_NONE:
+        return None
+    for found in history(path.parent, limit):
+        if path.name not in found.files:
+            continue
+        try:
+            raw = file_at(path, found.rev)
+        except StoreError:
+            return None
+        if raw is not None and output.sha256(raw) == version:
+            try:
+                return plain(_load(_decode(raw, path), path))
+            except ConfigError:
+                return None
+    return None
 
 
 # ---------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from ...errors import AvtalsgenError
 from ...render import charts_as_pictures
 from .. import formfields, forms
 from ..validation import plain_file
+from . import conflicts
 from .common import (
     accounts,
     allowed,
@@ -145,8 +146,9 @@ def _save_or_act(request: Request, *, kind: str, path: Path, prefix: str,
     try:
         new_version = store.save(path, whole, version, author=author(request), message=message)
     except store.Conflict as e:
-        return page(request, "conflict.html", status=409, conflict=e, back=request.url.path,
-                    **context)
+        return conflicts.form_conflict(request, e, kind=kind, path=path, prefix=prefix,
+                                       exclude=exclude, form=form, value=value,
+                                       context=context)
     saved(request, context["folder"], path.stem, new_version, message)
     return redirect(f"{request.url.path}?sparat=1")
 
@@ -318,8 +320,8 @@ def outline(request: Request) -> Response:
         new_version = store.save(path, data, str(form.get(formfields.VERSION) or ""),
                                  author=author(request), message=message)
     except store.Conflict as e:
-        return page(request, "conflict.html", status=409, conflict=e, slug=folder.name,
-                    doc=doc, back=url("k", folder.name, "dok", doc))
+        return conflicts.outline_conflict(request, e, folder=folder, doc=doc, path=path,
+                                          form=form, mine=whole)
     saved(request, folder, doc, new_version, message)
     if show:
         return redirect(url("k", folder.name, "dok", doc, "avsnitt", show) + "?sparat=1")
