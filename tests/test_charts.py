@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPO
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -28,7 +29,6 @@ from matplotlib.transforms import Bbox
 from avtalsgen import charts
 from avtalsgen import model as m
 
-REPO = Path(__file__).resolve().parents[1]
 SKELLEFTEA = REPO / "municipalities" / "skelleftea"
 LABEL_60 = "Anmälda otrygghetsskapande brott per 1000 invånare, kommunen"
 SEED_LABEL = "Ungdomars alkohol och narkotikabruk"

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPO
 from markupsafe import escape
 
 from avtalsgen import model as m
 from avtalsgen.web import forms
 
-REPO = Path(__file__).resolve().parents[1]
 SEED_FILES = sorted((REPO / "municipalities").glob("*/*.yaml"))
 EXAMPLE_FILES = sorted((REPO / "templates" / "example").glob("*.yaml"))
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPO
 from docx import Document
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
@@ -30,7 +31,6 @@ from avtalsgen.importing.report import ImportReport
 from avtalsgen.importing.word import import_docx
 from avtalsgen.importing.word_charts import read_chart
 
-REPO = Path(__file__).resolve().parents[1]
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

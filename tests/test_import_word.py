@@ -11,7 +11,6 @@ dropped.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 import shutil
@@ -21,23 +20,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO
 from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
+from textfidelity import docx_fidelity, docx_text
 
 from avtalsgen.build import Options, init_municipality, load, render_bundle, render_many
 from avtalsgen.errors import AvtalsgenError
 from avtalsgen.importing.report import ImportReport
 from avtalsgen.importing.word import import_docx
 from avtalsgen.render import charts_as_pictures
-
-REPO = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("fidelity", REPO.parent / "shared/tools/fidelity.py")
-assert _spec is not None and _spec.loader is not None
-fidelity = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fidelity)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -56,8 +51,7 @@ ROUND_TRIP += [(EXAMPLE, name) for name in _documents(REPO / "templates" / "exam
 
 def ratio(generated: Path, reference: Path) -> float:
     """Word fidelity of generated against reference (both .docx)."""
-    return fidelity.compare(fidelity.words(fidelity.docx_text(str(generated))),
-                            fidelity.words(fidelity.docx_text(str(reference))))[0]
+    return docx_fidelity(generated, reference).ratio
 
 
 def import_and_render(source: Path, into: Path, **options: str) -> tuple[ImportReport, Path]:
@@ -620,7 +614,7 @@ def test_hostile_text_survives_verbatim(tmp_path: Path) -> None:
     stats = yaml.safe_load((tmp_path / "ekby" / "statistics.yaml").read_text("utf-8"))
     (table,) = stats["tables"].values()
     assert table["rows"] == [["<b>fet</b>", "a | b & c"]]
-    lines = fidelity.docx_text(str(out)).splitlines()
+    lines = docx_text(out).splitlines()
     for text in [*HOSTILE[:3], *HOSTILE[5:6], "Rubrik med 'citat' & 😀", "<b>fet</b>"]:
         assert text in lines, text
     assert ratio(out, source) >= 0.9
@@ -761,7 +755,7 @@ def test_nothing_is_dropped(tmp_path: Path) -> None:
         comments = " ".join(re.findall(r"#(?: avtalsgen import:)?(.*)", text))
         assert words in " ".join(comments.split())  # and in the YAML, next to the item
     assert text.count("# avtalsgen import:") >= 5
-    rendered = fidelity.docx_text(str(out))
+    rendered = docx_text(out)
     for kept in ("Polisens mätning 2024", "Trygghetsmätningen 2023", "ring 112"):
         assert kept in rendered
     assert ratio(out, source) >= 0.95

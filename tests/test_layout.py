@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import MUNICIPALITIES, REPO, convert_to_pdf, soffice
+from conftest import MUNICIPALITIES, REPO, convert_to_pdf, soffice, tool
 from docx import Document
 from docx.shared import Length
 
@@ -99,9 +99,7 @@ def test_signature_blocks_keep_together(documents: list[Path]) -> None:
 
 def test_no_blank_page_in_the_pdf(documents: list[Path], tmp_path: Path) -> None:
     soffice()
-    pdftotext = shutil.which("pdftotext")
-    if not pdftotext:
-        pytest.skip("pdftotext is not installed")
+    pdftotext = tool("pdftotext")
     result = convert_to_pdf(documents, tmp_path)
     assert result.returncode == 0, result.stderr
     for path in documents:

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import MUNICIPALITIES, soffice
+from conftest import MUNICIPALITIES, soffice, tool
 from docx import Document
 
 
 def pdftotext(pdf: Path, page: int | None = None) -> str:
-    tool = shutil.which("pdftotext")
-    if not tool:
-        if os.environ.get("CI"):
-            pytest.fail("pdftotext (poppler-utils) is required on CI")
-        pytest.skip("pdftotext is not installed")
     pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run([tool, "-layout", *pages, str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run([tool("pdftotext"), "-layout", *pages, str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
 
 
 def page_count(pdf: Path) -> int:

@@ -4,7 +4,6 @@ left running afterwards, and the cold batch path when no Python has `uno`."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MUNICIPALITIES, soffice
+from conftest import MUNICIPALITIES, missing, soffice
 from starlette.testclient import TestClient
 from test_pdf import pdftotext
 
@@ -53,9 +52,8 @@ def uno_python() -> str:
     for python in pdf._uno_pythons(None):
         if subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0:
             return python
-    if os.environ.get("CI"):
-        pytest.fail("python3-uno is required on CI; .ci/run installs it")
-    pytest.skip("no Python with LibreOffice's uno module (apt-get install python3-uno)")
+    missing("LibreOffice's Python bridge (a Python that can import uno)",
+            "apt-get install python3-uno")
     raise AssertionError  # unreachable
 
 

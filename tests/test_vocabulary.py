@@ -686,14 +686,12 @@ def test_toc_field_lists_what_in_toc_chose(tmp_path: Path) -> None:
 
 def test_toc_in_libreoffice_honours_in_toc(tmp_path: Path) -> None:
     """The contents as LibreOffice recomputes them (PDF export updates every index)."""
-    import shutil
     import subprocess
 
-    from conftest import soffice
+    from conftest import soffice, tool
 
     soffice()
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext is not installed")
+    tool("pdftotext")
     from avtalsgen.pdf import convert
 
     doc = plan({"heading": "Med", "sections": [{"heading": "Vald", "in_toc": True},

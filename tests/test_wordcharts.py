@@ -15,7 +15,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import MUNICIPALITIES, minimal_municipality, soffice, write_municipality
+from conftest import MUNICIPALITIES, minimal_municipality, soffice, tool, write_municipality
 from lxml import etree
 
 from avtalsgen import charts, render, wordcharts
@@ -398,8 +398,7 @@ def test_libreoffice_draws_the_charts_with_their_labels(docx: Path, tmp_path: Pa
     from avtalsgen.pdf import convert
 
     soffice()
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    tool("pdftotext")
     pdf = tmp_path / "plan.pdf"
     convert([(docx, pdf)])
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
