@@ -13,6 +13,8 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from markupsafe import Markup
 
+from .fontmetrics import em_width
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FOOTNOTES_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 
@@ -81,41 +83,21 @@ def _runs(text: str) -> str:
 
 # --- tables --------------------------------------------------------------------------
 
-# Table text is measured at the template's font, Calibri 11 pt, with the metric-compatible
-# Carlito; without Carlito (or Pillow), at 0.6 em a character, wider than Calibri's average.
-_CARLITO = "/usr/share/fonts/truetype/crosextra/Carlito-{}.ttf"
+# Table text is measured at the template's font, Calibri 11 pt, with the metrics of the
+# metric-compatible Carlito that come with the package (fontmetrics), never a system font.
 _TABLE_PT = 11
 _SMALLER_PT = (10, 9, 8)  # for a table whose longest words do not fit side by side at 11 pt
 _CELL_MARGINS = 108 + 108  # Word's default left and right cell margins, twips
 _WORD_SAFETY = 60  # twips: rounding, borders, small differences between renderers
 _HEADER_FILL = "DCE3EC"
-_MEASURE_PX = 1000  # fonts load at 1000 px, so a length / 1000 is in em
-_FONTS: dict[bool, Any] = {}
 # Where a line may break: whitespace (not the non-breaking kinds), after a hyphen before a
 # letter. What lies between is a word, and no word may be broken.
 _LINE_BREAK = re.compile(r"[^\S\u00a0\u2007\u202f]+|(?<=-)(?=[^\W\d_])")
 
 
-def _font(bold: bool) -> Any:
-    """Carlito at 1000 px, loaded once; None when the font file or Pillow is missing."""
-    if bold not in _FONTS:
-        try:
-            from PIL import ImageFont
-
-            # The basic layout (no Raqm) measures the same on every machine.
-            _FONTS[bold] = ImageFont.truetype(
-                _CARLITO.format("Bold" if bold else "Regular"), _MEASURE_PX,
-                layout_engine=ImageFont.Layout.BASIC)
-        except (ImportError, OSError):
-            _FONTS[bold] = None
-    return _FONTS[bold]
-
-
 def _word_twips(word: str, size_pt: float, bold: bool) -> float:
     """How wide a word is set at size_pt, in twips."""
-    font = _font(bold)
-    em = 0.6 * len(word) if font is None else font.getlength(word) / _MEASURE_PX
-    return em * size_pt * 20
+    return em_width(word, bold) * size_pt * 20
 
 
 def _min_widths(rows: list[tuple[list[str], bool]], n: int, size_pt: float) -> list[int]:
