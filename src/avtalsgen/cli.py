@@ -223,6 +223,19 @@ def check(templates: tuple[Path, ...]) -> None:
     click.echo(f"ok {len(paths)} templates")
 
 
+@main.command()
+def doctor() -> None:
+    """Say what this machine has for the optional parts (LibreOffice and its Python
+    bridge, fonts, pdftotext, Chromium, git) and how to install what is missing.
+
+    Always exits 0: Word documents need none of them.
+    """
+    from .doctor import report
+
+    for line in report():
+        click.echo(line)
+
+
 @main.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--into", type=click.Path(file_okay=False, path_type=Path), required=True,
