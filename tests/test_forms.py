@@ -584,18 +584,89 @@ def test_every_control_has_an_id_and_a_label(path: Path) -> None:
 def test_grids_and_the_computed_total() -> None:
     stats = load(REPO / "municipalities" / "lulea" / "statistics.yaml")
     html = str(forms.render("statistics", stats))
-    assert '<th scope="col">' in html
+    assert '<th scope="col" class="cell" data-cell="header">' in html
     assert 'value="add:tables.misstankta_ungdomar.rows"' in html
     assert 'value="add:tables.misstankta_ungdomar.columns"' in html
     assert 'value="remove:tables.misstankta_ungdomar.columns[1]"' in html
-    foot = re.search(r"<tfoot>(.*?)</tfoot>", html)
+    foot = re.search(r'<tr class="computed">(.*?)</tr>', html)
     assert foot and "Tot" in foot.group(1) and "1\u00a0046" in html
     broken = copy.deepcopy(stats)
     broken["tables"]["misstankta_ungdomar"]["total"]["values"][0] = 1  # does not validate
-    assert html.count("<tfoot>") - 1 == str(forms.render("statistics", broken)).count("<tfoot>")
+    assert html.count('"computed"') - 1 == str(forms.render("statistics",
+                                                            broken)).count('"computed"')
     plan = load(REPO / "templates" / "example" / "handlingsplan.yaml")
     html = str(forms.render("document", plan))
     assert re.search(r'<th scope="col"[^>]*>Operativt mål</th>', html)
+
+
+def test_grid_cells_are_named_and_rows_have_a_template() -> None:
+    """Each cell is named by its column and row; the table scrolls in its own box with
+    its buttons below; an inert empty row is there for grid.js to clone."""
+    stats = {"tables": {"t": {"columns": ["Brott", "2019", "2020"],
+                              "rows": [["Stöld", 1046, 10.5], ["Rån", 3, None]],
+                              "total": {"label": "Summa"}}}}
+    html = str(forms.render("statistics", stats))
+    page = Page(html)
+    labels = {a.get("for"): tag for tag, a in page.elements if tag == "label"}
+    assert "f-tables.t.rows[0][1]" in labels
+    assert ">2019, Stöld</label>" in html and ">Brott, rad 2</label>" in html
+    assert 'data-rows="tables.t.rows" data-columns="tables.t.columns"' in html
+    assert re.search(r'<td class="cell" data-cell="value">.*?name="tables.t.rows\[0\]\[1\]"'
+                     r'[^>]*value="1046"', html)
+    box = html.index('<div class="grid-box">')
+    assert html.index('value="add:tables.t.rows"') > html.index("</table>", box)
+    # The total as it will print, in the grid's foot.
+    assert re.search(r'<tr class="computed"><th scope="row" class="cell">Summa</th>'
+                     r'<td class="cell">1\u00a0049</td><td class="cell">10,5</td>', html)
+    # The template row: index 2, numbered "{n}", with its own row length; not posted.
+    template = re.search(r'<template class="grid-row" data-index="2">(.*?)</template>', html)
+    assert template and 'name="tables.t.rows[2][0]"' in template.group(1)
+    assert "Brott, rad {n}" in template.group(1)
+    assert 'name="tables.t.rows[2].__len__" value="3"' in template.group(1)
+    assert submit("statistics", stats) == stats
+    plan = load(REPO / "templates" / "example" / "handlingsplan.yaml")
+    html = str(forms.render("document", plan))
+    assert re.search(r'<td class="cell" data-cell="text"><div class="field field-textarea">'
+                     r'<label for="[^"]+" class="visually-hidden">Operativt mål, åtgärd 1 '
+                     r'\(Öppna fritidsgården fredagskvällar\)</label><textarea', html)
+    assert '<td class="cell" data-cell="choice">' in html
+
+
+def test_a_table_is_chosen_from_the_municipalitys_tables() -> None:
+    from avtalsgen.web.forms.grid import table_choices
+
+    statistics = {"tables": {"brott": {"title": "Anmälda brott", "columns": ["År"]},
+                             "otrygghet": {"columns": ["Kön", "2019", "2020", "2021",
+                                                       "2022", "2023"]},
+                             "manad": {"columns": ["År", "jan"]},
+                             "dubblett": {"title": "Anmälda brott"}}}
+    documents = [{"sections": [{"content": [{"chart": {"table": "manad",
+                                                       "caption": "Brott per månad"}}]}]}]
+    tables = table_choices(statistics, documents)
+    assert tables == {"brott": "Anmälda brott",
+                      "otrygghet": "Tabell med kolumnerna Kön, 2019, 2020, 2021 …",
+                      "manad": "Brott per månad", "dubblett": "Anmälda brott (2)"}
+    assert table_choices(None, []) == {}
+    section = {"heading": "H", "content": [{"table": "brott", "caption": "T"},
+                                           {"chart": {"table": "borta", "kind": "bar",
+                                                      "caption": "C", "alt": "A"}}]}
+    html = str(forms.render("section", section, tables=tables))
+    select = re.search(r'<select id="f-content\[0\].table" name="content\[0\].table"'
+                       r'[^>]*>(.*?)</select>', html)
+    assert select, html
+    assert '<option value="brott" selected>Anmälda brott</option>' in select.group(1)
+    assert "(välj)" not in select.group(1) and ">Brott per månad</option>" in select.group(1)
+    assert '<label for="f-content[0].table">Tabell</label>' in html
+    # A table the statistics no longer has stays chosen, and says so.
+    other = re.search(r'name="content\[1\].chart.table"[^>]*>(.*?)</select>', html)
+    assert other and '<option value="" selected>' not in other.group(1)
+    assert '<option value="borta" selected>borta (finns inte i statistiken)</option>' \
+        in other.group(1)
+    assert forms.parse("section", Page(html).form()) == section
+    # Without the list (tests, other callers) the id is a text field as before.
+    assert 'type="text" id="f-content[0].table"' in str(forms.render("section", section))
+    empty = str(forms.render("section", section, tables={}))
+    assert "(statistiken har inga tabeller än)" in empty
 
 
 def test_buttons_and_fields_look_as_documented() -> None:

@@ -114,15 +114,19 @@ def _root(kind: str) -> tuple[dict[str, Any], _Shape]:
 
 def render(kind: str, value: Any, prefix: str = "",
            problems: Mapping[str, list[str]] | None = None, *,
-           exclude: Iterable[str] = frozenset()) -> Markup:
+           exclude: Iterable[str] = frozenset(),
+           tables: Mapping[str, str] | None = None) -> Markup:
     """The form fields for `value` (plain data) of a file kind or a section.
 
     `prefix` is the field path of `value` in its file (e.g. "sections[1].sections[0]"
     for one section of a document): every control's name starts with it. `problems`
     maps field paths to messages; each is shown next to its control, or on the nearest
     enclosing fieldset when the path has no control of its own. `exclude` names
-    top-level properties edited elsewhere (not rendered; their problems not shown)."""
-    return Markup(_Renderer(_root(kind), problems or {}, prefix, exclude).render(value))
+    top-level properties edited elsewhere (not rendered; their problems not shown).
+    `tables` (the municipality's statistics tables, id -> title) makes a block's
+    `table` a choice among them instead of a typed id."""
+    return Markup(_Renderer(_root(kind), problems or {}, prefix, exclude,
+                            tables).render(value))
 
 
 def parse(kind: str, form: Any, prefix: str = "", *,

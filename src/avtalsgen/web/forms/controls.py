@@ -13,6 +13,10 @@ from .fields import _F, _id, _is_date, _quote_text, _text, _under
 from .labels import APOSTROPHE_HINT, CELL_HINT, LONG_ITEMS, LONG_TEXT, _enum_label, _option_value
 from .shapes import MISSING, _Shape
 
+TABLE_HINT = "Tabellerna och deras värden redigeras under Statistik."
+# Fields that name a statistics table: (model, property).
+TABLE_FIELDS = frozenset({("TableBlock", "table"), ("Chart", "table")})
+
 
 def _attrs(**attrs: Any) -> str:
     out = []
@@ -40,9 +44,10 @@ class _Controls:
     control or fieldset that claims its field path."""
 
     def __init__(self, problems: Mapping[str, list[str]], prefix: str,
-                 exclude: Iterable[str]) -> None:
+                 exclude: Iterable[str], tables: Mapping[str, str] | None = None) -> None:
         self.prefix = prefix
         self.exclude = frozenset(exclude)
+        self.tables = tables
         self.unclaimed: dict[str, list[str]] = {}
         for path, messages in (problems or {}).items():
             if not _under(path, prefix):
@@ -81,7 +86,7 @@ class _Controls:
 
     # -- scalars ---------------------------------------------------------------------
     def scalar(self, shape: _Shape, value: Any, f: _F, *, cell: bool = False,
-               buttons: str = "") -> str:
+               buttons: str = "", wrap: bool = False) -> str:
         name = f.name
         if shape.const is not MISSING:
             return _hidden(name, shape.const)
@@ -141,7 +146,7 @@ class _Controls:
             else:
                 text = _text(value)
             long = ((not cell and f.ctx in (LONG_ITEMS if f.item else LONG_TEXT))
-                    or len(text) > 80)
+                    or len(text) > 80 or wrap)
             if "\n" in text or "\r" in text or long:
                 lines = text.count("\n") + 1 + len(text) // 70
                 rows = max(2, min(lines, 16)) if not cell else max(1, min(lines, 6))
@@ -175,6 +180,30 @@ class _Controls:
         html = "".join(f'<option{_attrs(value=v, selected=v == current)}>{escape(t)}</option>'
                        for v, t in options)
         return f"<select{_attrs(**common)}>{html}</select>"
+
+    def table_select(self, value: Any, f: _F) -> str:
+        """A statistics table chosen from the municipality's tables (`self.tables`: id
+        -> what the user knows it by), never typed as an id."""
+        cid = _id("f", f.name)
+        problems, pids = self._problem_html(f.name, self._claim([f.name], exact=True), f.name)
+        current = value if isinstance(value, str) else _text(value)
+        tables = self.tables or {}
+        options: list[tuple[str, str]] = []
+        if not tables:
+            options.append(("", "(statistiken har inga tabeller än)"))
+        elif current not in tables:
+            options.append(("", "(välj)"))
+        options += list(tables.items())
+        if current and current not in tables:
+            options.append((current, f"{current} (finns inte i statistiken)"))
+        html = "".join(f'<option{_attrs(value=v, selected=v == current)}>{escape(t)}</option>'
+                       for v, t in options)
+        hid = _id("h", f.name)
+        described = " ".join([hid, *pids])
+        control = (f"<select{_attrs(id=cid, name=f.name, aria_describedby=described)}"
+                   f'{_attrs(aria_invalid="true" if pids else None)}>{html}</select>')
+        return (f'<div class="field field-select"><label for="{escape(cid)}">Tabell</label>'
+                f'{control}<p class="help" id="{escape(hid)}">{TABLE_HINT}</p>{problems}</div>')
 
     # -- fieldsets -------------------------------------------------------------------
     def _fieldset(self, cls: str, gid: str, name: str | Iterable[str], legend: Any,

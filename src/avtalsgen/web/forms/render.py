@@ -1,5 +1,5 @@
-"""The form of a whole value: objects, dicts, lists, grids and unions, around the
-controls of their scalars (`controls`)."""
+"""The form of a whole value: objects, dicts, lists and unions, around the controls of
+their scalars (`controls`) and the grids of tables (`grid`)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from typing import Any
 
 from markupsafe import escape
 
-from ... import model as m
-from .controls import _attrs, _button, _Controls, _hidden
+from .controls import TABLE_FIELDS, _attrs, _button, _Controls, _hidden
 from .fields import _F, _id, _join, _text
-from .labels import CELL_HINT, ITEM_LABELS, KEY_LABELS, LONG_ITEMS, _label, _variant_label
+from .grid import _Grids
+from .labels import ITEM_LABELS, KEY_LABELS, LONG_ITEMS, _label, _variant_label
 from .shapes import MISSING, _detect, _Shape, _table_pair
 
 
-class _Renderer(_Controls):
+class _Renderer(_Grids, _Controls):
     """The fields of a whole value, walking its shape from the root."""
 
     def __init__(self, root: tuple[dict[str, Any], _Shape], problems: Mapping[str, list[str]],
-                 prefix: str, exclude: Iterable[str]) -> None:
-        super().__init__(problems, prefix, exclude)
+                 prefix: str, exclude: Iterable[str],
+                 tables: Mapping[str, str] | None = None) -> None:
+        super().__init__(problems, prefix, exclude, tables)
         self.root_schema, self.root = root
 
     # -- dispatch --------------------------------------------------------------------
@@ -60,6 +61,10 @@ class _Renderer(_Controls):
                     parts.append(self.table_grid(shape, value, name))
                 continue
             description = schema.get("description") or child.description
+            if self.tables is not None and (shape.name, prop) in TABLE_FIELDS:
+                f = _F(_join(name, prop), required=prop in shape.required, ctx=prop)
+                parts.append(self.table_select(value.get(prop, MISSING), f))
+                continue
             f = _F(_join(name, prop), _label(prop, shape.name, schema, child), description,
                    prop in shape.required, schema.get("default", MISSING), prop,
                    empty_text='""' in description + shape.description)
@@ -154,115 +159,6 @@ class _Renderer(_Controls):
                 + _button(f"remove:{path}", "Ta bort", context)
                 + "</div>")
 
-    # -- grids -----------------------------------------------------------------------
-    def table_grid(self, owner: _Shape | None, value: dict[str, Any] | None, name: str, *,
-                   rows: tuple[_Shape, list[Any], _F] | None = None) -> str:
-        """A table of inputs: a statistics table's columns and rows (owner given), or
-        any array of arrays of scalars (rows given)."""
-        columns: list[Any] | None = None
-        if owner is not None:
-            value = value or {}
-            rows_shape = owner.prop("rows")
-            cols_shape = owner.prop("columns")
-            rows_v = value.get("rows") if isinstance(value.get("rows"), list) else []
-            columns = value.get("columns") if isinstance(value.get("columns"), list) else []
-            rows_name, cols_name = _join(name, "rows"), _join(name, "columns")
-            legend = "Tabellens kolumner och rader"
-            help_text = " ".join(x for x in (
-                owner.props["columns"].get("description", ""),
-                owner.props["rows"].get("description", ""), CELL_HINT) if x)
-        else:
-            assert rows is not None
-            rows_shape, rows_v, f = rows
-            cols_shape = None
-            rows_name, cols_name = f.name, ""
-            legend, help_text = f.label, " ".join(x for x in (f.help, CELL_HINT) if x)
-        assert rows_shape.item is not None and rows_shape.item.item is not None
-        cell = rows_shape.item.item
-        rows_v = [r if isinstance(r, list) else [] for r in rows_v]
-        width = max([len(columns or [])] + [len(r) for r in rows_v] + [0])
-        hidden = [_hidden(f"{rows_name}.__len__", len(rows_v))]
-        hidden += [_hidden(f"{rows_name}[{i}].__len__", len(r)) for i, r in enumerate(rows_v)]
-        head = []
-        names = []
-        for j in range(width):
-            if columns is not None and j < len(columns):
-                assert cols_shape is not None and cols_shape.item is not None
-                cname = f"{cols_name}[{j}]"
-                control = self.scalar(cols_shape.item, columns[j],
-                                      _F(cname, f"Kolumnrubrik {j + 1}", item=True), cell=True)
-                context = f"kolumn {j + 1}"
-                control += ('<div class="column-actions">'
-                            + _button(f"up:{cname}", "Vänster", context, disabled=j == 0)
-                            + _button(f"down:{cname}", "Höger", context,
-                                      disabled=j == len(columns) - 1)
-                            + _button(f"remove:{cname}", "Ta bort kolumn", context)
-                            + "</div>")
-                names.append(_text(columns[j]) or f"kolumn {j + 1}")
-            else:
-                control = f"Kolumn {j + 1}"
-                names.append(f"kolumn {j + 1}")
-            head.append(f'<th scope="col">{control}</th>')
-        head.append('<th scope="col">Rad</th>')
-        body = []
-        for i, row in enumerate(rows_v):
-            cells = []
-            for j in range(width):
-                if j >= len(row):
-                    cells.append("<td></td>")
-                    continue
-                cname = f"{rows_name}[{i}][{j}]"
-                control = self.scalar(cell, row[j], _F(cname, f"Rad {i + 1}, {names[j]}",
-                                                       item=True), cell=True)
-                cells.append(f"<td>{control}</td>")
-            cells.append(_row_actions(f"{rows_name}[{i}]", f"rad {i + 1}", i, len(rows_v)))
-            body.append(f"<tr>{''.join(cells)}</tr>")
-        foot = ""
-        total = _total_preview(owner, value) if owner is not None else None
-        if total:
-            tds = "".join(f"<td>{escape(t)}</td>" for t in total[1:])
-            foot = (f'<tfoot><tr class="computed"><th scope="row">{escape(total[0])}</th>'
-                    f"{tds}<td>(räknas fram)</td></tr></tfoot>")
-        table = (f'<table class="grid"><caption class="visually-hidden">{escape(legend)}'
-                 f"</caption><thead><tr>{''.join(head)}</tr></thead>"
-                 f"<tbody>{''.join(body)}</tbody>{foot}</table>")
-        actions = _button(f"add:{rows_name}", "Lägg till rad", cls="add")
-        if columns is not None:
-            hidden.insert(0, _hidden(f"{cols_name}.__len__", len(columns)))
-            actions += _button(f"add:{cols_name}", "Lägg till kolumn", cls="add")
-        anchors = [rows_name] + ([cols_name] if columns is not None else [])
-        return self._fieldset("grid", _id("g", rows_name), anchors, escape(legend), help_text,
-                              "".join(hidden) + table + actions)
-
-    def object_grid(self, shape: _Shape, items: list[Any], f: _F) -> str:
-        """An array of objects whose properties are all scalars, as a table."""
-        item = shape.item
-        assert item is not None
-        singular = ITEM_LABELS.get(f.ctx, "Rad")
-        props = list(item.props)
-        head = "".join(
-            f'<th scope="col"{_attrs(title=item.props[p].get("description"))}>'
-            f"{escape(_label(p, item.name, item.props[p], item.prop(p)))}</th>" for p in props)
-        rows = []
-        for i, it in enumerate(items):
-            it = it if isinstance(it, dict) else {}
-            iname = f"{f.name}[{i}]"
-            cells = []
-            for p in props:
-                label = f"{singular} {i + 1}: {_label(p, item.name, item.props[p])}"
-                child = _F(_join(iname, p), label, "", p in item.required,
-                           item.props[p].get("default", MISSING), p)
-                control = self.scalar(item.prop(p), it.get(p, MISSING), child, cell=True)
-                cells.append(f"<td>{control}</td>")
-            cells.append(_row_actions(iname, f"{singular.lower()} {i + 1}", i, len(items)))
-            rows.append(f"<tr>{''.join(cells)}</tr>")
-        table = (f'<table class="grid"><caption class="visually-hidden">{escape(f.label)}'
-                 f'</caption><thead><tr>{head}<th scope="col">Rad</th></tr></thead>'
-                 f"<tbody>{''.join(rows)}</tbody></table>")
-        body = (_hidden(f"{f.name}.__len__", len(items)) + table
-                + _button(f"add:{f.name}", "Lägg till", singular.lower(), cls="add"))
-        return self._fieldset("grid", _id("g", f.name), f.name, escape(f.label), f.help, body)
-
     # -- unions ----------------------------------------------------------------------
     def union(self, shape: _Shape, value: Any, f: _F, buttons: str = "") -> str:
         absent = value is MISSING or value is None
@@ -300,23 +196,3 @@ class _Renderer(_Controls):
         control = self.scalar(_Shape("scalar", {}, types=frozenset({"string"})), text, child)
         return _hidden(f"{f.name}.__json__", "1") + control + buttons
 
-
-def _total_preview(owner: _Shape, value: Any) -> list[str] | None:
-    """The total row of a statistics table as it will print, when the table validates."""
-    if owner.name != "Table" or not isinstance(value, dict) or not value.get("total"):
-        return None
-    from ...context import table_item
-
-    try:
-        table = m.Table.model_validate(value)
-        return table_item("", table)["total"]
-    except Exception:  # a table that does not validate shows no total
-        return None
-
-
-def _row_actions(name: str, context: str, index: int, count: int) -> str:
-    """The move and remove buttons of one grid row."""
-    return ('<td class="row-actions">'
-            + _button(f"up:{name}", "Upp", context, disabled=index == 0)
-            + _button(f"down:{name}", "Ned", context, disabled=index == count - 1)
-            + _button(f"remove:{name}", "Ta bort", context) + "</td>")

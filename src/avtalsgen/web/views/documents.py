@@ -25,6 +25,7 @@ from ...config import dotted
 from ...errors import AvtalsgenError
 from ...render import charts_as_pictures
 from .. import formfields, forms
+from ..forms.grid import table_choices
 from ..validation import plain_file
 from . import conflicts
 from .common import (
@@ -159,12 +160,26 @@ def _form_page(request: Request, template: str, *, kind: str, value: Any, prefix
     folder = context["folder"]
     file_name = context["file_name"]
     _bundle, problems, warnings = page_problems(folder)
-    fields = forms.render(kind, value, prefix, by_field(problems, file_name), exclude=exclude)
+    tables = _tables(folder) if kind in ("document", "section") else None
+    fields = forms.render(kind, value, prefix, by_field(problems, file_name), exclude=exclude,
+                          tables=tables)
     return page(request, template, fields=fields, file_version=version, unsaved=unsaved,
                 locked=locked(request, folder),
                 problems=by_field(problems, file_name), other_problems=others(problems,
                                                                              file_name),
                 warnings=warnings, saved=request.query_params.get("sparat"), **context)
+
+
+def _tables(folder: Path) -> dict[str, str]:
+    """The municipality's statistics tables (id -> title) a block chooses from."""
+    def plain(path: Path) -> Any:
+        try:
+            return plain_file(own_file(path))[1]
+        except (AvtalsgenError, HTTPException):
+            return None
+
+    return table_choices(plain(folder / "statistics.yaml"),
+                         [plain(folder / f"{doc}.yaml") for doc in _listed(folder)])
 
 
 def edit_file(request: Request) -> Response:
