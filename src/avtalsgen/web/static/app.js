@@ -1,14 +1,135 @@
 // avtalsgen editor: everything works without this file; it only adds conveniences.
-// Warn before leaving a form with unsaved changes.
-document.addEventListener("DOMContentLoaded", () => {
-  let dirty = false;
-  document.querySelectorAll("form.editor").forEach((form) => {
-    // A form the server sent back after "Lägg till" and the like holds unsaved changes.
-    if (form.dataset.unsaved === "true") { dirty = true; }
-    form.addEventListener("input", () => { dirty = true; });
-    form.addEventListener("submit", () => { dirty = false; });
+"use strict";
+
+// -- unsaved changes ------------------------------------------------------------------
+// Warn before leaving a form with unsaved changes. A form the server sent back after
+// "Lägg till" and the like holds unsaved changes too (data-unsaved).
+let dirty = false;
+document.addEventListener("input", (event) => {
+  if (event.target.closest("form.editor")) { dirty = true; }
+});
+document.addEventListener("submit", (event) => {
+  if (event.target.matches("form.editor") && !event.defaultPrevented) { dirty = false; }
+});
+window.addEventListener("beforeunload", (event) => {
+  if (dirty) { event.preventDefault(); }
+});
+
+// -- editing actions without a page load -----------------------------------------------
+// "Lägg till", "Ta bort", "Upp", "Ner" and "Byt" post the whole form, and the server
+// answers with the page holding the changed (unsaved) form: only that form is swapped
+// in, so the page keeps its scroll position, and the focus goes where the action
+// points (the new item, the moved item, the place of the removed one).
+const ACTION = "form:action";
+
+function itemPrefix(path) {
+  // "sections[0].content[2]" -> ["sections[0].content", 2]
+  const found = /^(.*)\[(\d+)\]$/.exec(path);
+  return found ? [found[1], Number(found[2])] : [path, null];
+}
+
+function firstControl(form, namePrefix) {
+  // A field to type in first; the kind of a new item ("Stycke", "Punktlista") after.
+  const controls = Array.from(form.querySelectorAll("input, textarea, select")).filter(
+    (e) => e.type !== "hidden" && !e.disabled && e.name && e.name.startsWith(namePrefix));
+  return controls.find((e) => !e.name.endsWith(".__kind__")) || controls[0] || null;
+}
+
+function button(form, value) {
+  return form.querySelector(`button[name="${ACTION}"][value="${CSS.escape(value)}"]`);
+}
+
+function focusAfter(form, action) {
+  const [verb, path] = [action.split(":")[0], action.slice(action.indexOf(":") + 1)];
+  const [list, index] = itemPrefix(path);
+  let target = null;
+  if (verb === "add") {
+    let last = -1;
+    for (const element of form.querySelectorAll("[name]")) {
+      if (element.name.startsWith(`${path}[`)) {
+        const n = Number(element.name.slice(path.length + 1).split("]")[0]);
+        if (n > last) { last = n; }
+      }
+    }
+    target = last >= 0 ? firstControl(form, `${path}[${last}]`) : firstControl(form, path);
+  } else if (verb === "up" || verb === "down") {
+    const moved = index === null ? null : index + (verb === "up" ? -1 : 1);
+    target = button(form, `${verb}:${list}[${moved}]`) ||
+      button(form, `${verb === "up" ? "down" : "up"}:${list}[${moved}]`) ||
+      firstControl(form, `${list}[${moved}]`);
+  } else if (verb === "remove") {
+    target = (index !== null && (firstControl(form, `${list}[${index}]`) ||
+      firstControl(form, `${list}[${index - 1}]`))) || button(form, `add:${list}`);
+  } else if (verb === "kind") {
+    target = form.querySelector(`[name="${CSS.escape(path.split("=")[0])}.__kind__"]`);
+  }
+  (target || firstControl(form, "") || form).focus({ preventScroll: false });
+}
+
+async function act(form, submitter) {
+  const body = new FormData(form);
+  body.append(submitter.name, submitter.value);
+  const response = await fetch(form.getAttribute("action") || window.location.href, {
+    method: "POST", body, credentials: "same-origin",
   });
-  window.addEventListener("beforeunload", (event) => {
-    if (dirty) { event.preventDefault(); }
-  });
+  const html = await response.text();
+  const page = new DOMParser().parseFromString(html, "text/html");
+  const fresh = page.querySelector("form.editor");
+  if (!response.ok || !fresh) {
+    // Anything but the changed form (a refusal, an error page): show it as a page load
+    // would, so nothing is hidden from the person.
+    document.open();
+    document.write(html);
+    document.close();
+    return;
+  }
+  const notice = page.querySelector("main .unsaved-notice");
+  const x = window.scrollX;
+  const y = window.scrollY;
+  const swapped = document.importNode(fresh, true);
+  form.replaceWith(swapped);
+  if (notice && !document.querySelector("main .unsaved-notice")) {
+    swapped.before(document.importNode(notice, true));
+  }
+  window.scrollTo(x, y);
+  dirty = true;
+  focusAfter(swapped, submitter.value);
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const submitter = event.submitter;
+  if (!form.matches("form.editor") || !submitter || submitter.name !== ACTION ||
+      submitter.value === "save" || !window.fetch || !window.DOMParser) {
+    return;
+  }
+  event.preventDefault();
+  act(form, submitter).catch(() => form.submit());
+}, true);
+
+// -- keyboard shortcuts -----------------------------------------------------------------
+// Ctrl+S (⌘S) saves the form being edited; Alt+Shift+↑/↓ move the item holding the focus
+// up or down (its own "Upp"/"Ner" button); Alt+Shift+Delete removes it.
+document.addEventListener("keydown", (event) => {
+  const form = event.target.closest && event.target.closest("form.editor");
+  if (!form) { return; }
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "s") {
+    event.preventDefault();
+    const save = form.querySelector(`button[name="${ACTION}"][value="save"]`);
+    if (save) { save.click(); }
+    return;
+  }
+  const verbs = { ArrowUp: "up", ArrowDown: "down", Delete: "remove" };
+  if (!(event.altKey && event.shiftKey && verbs[event.key])) { return; }
+  // The innermost list item around the focus with a button for this move.
+  for (let element = event.target; element && element !== form; element = element.parentElement) {
+    const own = Array.from(element.querySelectorAll(`button[name="${ACTION}"]`)).find(
+      (b) => b.value.startsWith(`${verbs[event.key]}:`) && !b.disabled &&
+        b.closest("li, tr, fieldset") === element);
+    if (own) {
+      event.preventDefault();
+      own.click();
+      return;
+    }
+  }
 });
