@@ -32,7 +32,7 @@ from starlette.types import Receive, Scope, Send
 
 from .. import __version__
 from ..pdf import WarmConverter
-from . import auth, fairness, formfields, security
+from . import auth, fairness, formfields, names, security
 from .views import documents, imports, login, municipalities, review
 from .views.common import public_detail
 
@@ -54,6 +54,7 @@ def _environment() -> Environment:
                       lstrip_blocks=True)
     env.globals["version"] = __version__
     env.globals["formfields"] = formfields  # the form's own controls' names
+    names.register(env)  # municipalities by name, documents by title
     return env
 
 
