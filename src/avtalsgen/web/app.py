@@ -33,7 +33,7 @@ from starlette.types import Receive, Scope, Send
 from .. import __version__
 from ..pdf import WarmConverter
 from . import auth, fairness, formfields, names, security
-from .views import documents, imports, login, municipalities, review
+from .views import documents, imports, login, municipalities, preview, review
 from .views.common import public_detail
 
 if TYPE_CHECKING:
@@ -124,9 +124,9 @@ def create_app(root: Path, accounts: Accounts | None = None,
         Route("/k/{slug}/dok/{doc}/avsnitt/{path}", documents.edit_section,
               methods=["GET", "POST"]),
         Route("/k/{slug}/dok/{doc}/disposition", documents.outline, methods=["POST"]),
-        Route("/k/{slug}/dok/{doc}/forhandsvisning", documents.preview, methods=["GET"]),
+        Route("/k/{slug}/dok/{doc}/forhandsvisning", preview.preview, methods=["GET"]),
         Route("/k/{slug}/dok/{doc}/ladda-ner.{fmt}", documents.download, methods=["GET"]),
-        Route("/k/{slug}/dok/{doc}/sidor", documents.pages, methods=["GET"]),
+        Route("/k/{slug}/dok/{doc}/sidor", preview.pages, methods=["GET"]),
         Route("/k/{slug}/dok/{doc}/avsnitt/{path}/kommentar", review.add_comment,
               methods=["POST"]),
         Route("/k/{slug}/dok/{doc}/kommentar/{id:int}/lost", review.resolve_comment,

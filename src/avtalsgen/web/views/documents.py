@@ -9,7 +9,6 @@ than "Spara" change the form on the server without saving; "Spara" saves in plac
 from __future__ import annotations
 
 import copy
-import io
 import re
 import tempfile
 from pathlib import Path
@@ -17,13 +16,12 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from ... import store
 from ...build import render_bundle
 from ...config import dotted
 from ...errors import AvtalsgenError
-from ...render import charts_as_pictures
 from .. import formfields, forms
 from ..forms.grid import table_choices
 from ..validation import plain_file
@@ -40,7 +38,6 @@ from .common import (
     page,
     page_problems,
     posted_form,
-    public_detail,
     redirect,
     refuse_if_final,
     require,
@@ -351,34 +348,6 @@ def _render(request: Request, folder: Path, doc: str) -> bytes:
     return render_bundle(bundle, [doc], status_counts=not shared(request))[doc]
 
 
-# The preview sits under the page's h1 and its h2 "Förhandsvisning": the document's
-# headings start at h3, so the page keeps one h1 and an outline a screen reader follows.
-PREVIEW_STYLES = "\n".join(
-    f"p[style-name='Heading {level}'] => h{min(level + 2, 6)}:fresh" for level in range(1, 10))
-
-
-def preview(request: Request) -> Response:
-    """A plain def: Starlette runs it in its thread pool, so rendering does not hold up
-    other requests (and fairness.Gate lets each user run only a few at a time)."""
-    folder, doc, _path = _document_path(request)
-    try:
-        # mammoth shows pictures but not Word charts: charts as (cached) pictures here.
-        with charts_as_pictures():
-            data = _render(request, folder, doc)
-    except HTTPException as e:
-        return HTMLResponse(f'<p class="problem">{_escape(public_detail(e.detail))}</p>')
-    import mammoth
-
-    html = mammoth.convert_to_html(io.BytesIO(data), style_map=PREVIEW_STYLES).value
-    return HTMLResponse(f'<article class="preview" lang="sv">{html}</article>')
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))
-
-
 def _pdf(request: Request, data: bytes, doc: str, tmp: Path) -> Path:
     """The document as PDF, by the server's LibreOffice (kept running; see pdf.py)."""
     source = tmp / f"{doc}.docx"
@@ -388,32 +357,6 @@ def _pdf(request: Request, data: bytes, doc: str, tmp: Path) -> Path:
     except AvtalsgenError as e:
         raise HTTPException(503, str(e)) from None
     return source.with_suffix(".pdf")
-
-
-MAX_PAGE_IMAGES = 40
-
-
-def pages(request: Request) -> Response:
-    """The document as LibreOffice prints it, page by page (needs LibreOffice and
-    pdftoppm; slower than the HTML preview). A plain def: Starlette runs it in its
-    thread pool, so the conversion does not hold up other requests (and fairness.Gate
-    lets each user run only a few at a time)."""
-    import base64
-    import shutil
-    import subprocess
-
-    folder, doc, _path = _document_path(request)
-    if not shutil.which("pdftoppm"):
-        raise HTTPException(503, "Sidbilder behöver LibreOffice och poppler-utils.")
-    data = _render(request, folder, doc)
-    images = []
-    with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
-        pdf = _pdf(request, data, doc, Path(tmp))
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-l", str(MAX_PAGE_IMAGES), str(pdf),
-                        str(Path(tmp) / "sida")], check=True, timeout=120)
-        for png in sorted(Path(tmp).glob("sida-*.png")):
-            images.append(base64.b64encode(png.read_bytes()).decode("ascii"))
-    return page(request, "pages.html", slug=folder.name, doc=doc, images=images)
 
 
 def download(request: Request) -> Response:
