@@ -372,10 +372,15 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes sharing the port, e.g. one per core for a shared "
                    "server with many editors.")
+@click.option("--contact", envvar="AVTALSGEN_CONTACT", default=None, metavar="TEXT",
+              help="How users report accessibility problems (who runs the server, an "
+                   "e-mail address or phone), shown on the accessibility statement "
+                   "/tillganglighet.")
 @DB_OPTION
 @ROOT_OPTION
 def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_allow_ips: str,
-          allowed_host: tuple[str, ...], workers: int, db: Path | None, root: Path) -> None:
+          allowed_host: tuple[str, ...], workers: int, contact: str | None, db: Path | None,
+          root: Path) -> None:
     """Open the web editor over the municipalities under --root (in Swedish)."""
     from .web.app import allowed_hosts
     from .web.app import serve as run
@@ -406,7 +411,7 @@ def serve(host: str, port: int, shared: bool, proxy_headers: bool, forwarded_all
     click.echo(f"avtalsgen: http://{host}:{port}/ (Ctrl+C stops)", err=True)
     try:
         run(root, host=host, port=port, accounts=accounts, workers=workers,
-            hosts=allowed_hosts(host, shared, allowed_host), **options)
+            hosts=allowed_hosts(host, shared, allowed_host), contact=contact, **options)
     except OSError as e:  # the port is taken (one process reports it itself)
         _fail(OSError(f"cannot listen on {host}:{port}: {e.strerror}"))
 

@@ -33,7 +33,7 @@ from starlette.types import Receive, Scope, Send
 from .. import __version__
 from ..pdf import WarmConverter
 from . import auth, fairness, formfields, names, security
-from .views import documents, imports, login, municipalities, preview, review
+from .views import documents, imports, login, municipalities, preview, review, statement
 from .views.common import public_detail
 
 if TYPE_CHECKING:
@@ -110,11 +110,13 @@ def allowed_hosts(host: str, shared: bool, extra: tuple[str, ...] | list[str] = 
 
 
 def create_app(root: Path, accounts: Accounts | None = None,
-               allowed_hosts: list[str] | None = None) -> Starlette:
+               allowed_hosts: list[str] | None = None, contact: str | None = None) -> Starlette:
     """The editor over the municipality folders under root; with accounts, a shared
     server: logins, roles per municipality, approvals, comments and an audit trail.
     Requests naming another host than allowed_hosts (default: the loopback names for
-    the local editor, any for a shared server) get 421."""
+    the local editor, any for a shared server) get 421. contact: how to report
+    accessibility problems, on the accessibility statement (default: the environment
+    variable AVTALSGEN_CONTACT)."""
     routes = [
         Route("/", municipalities.index, methods=["GET"]),
         Route("/", municipalities.create, methods=["POST"]),
@@ -141,6 +143,7 @@ def create_app(root: Path, accounts: Accounts | None = None,
         Route("/k/{slug}/andringar", review.changes, methods=["GET"]),
         Route("/k/{slug}/andringar.docx", review.redline_docx, methods=["GET"]),
         Route("/namn", municipalities.set_name, methods=["POST"]),
+        Route(statement.PATH, statement.statement, methods=["GET"]),
         Route("/importera", imports.new_municipality, methods=["POST"]),
         Route("/k/{slug}/importera", imports.into_municipality, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
@@ -153,6 +156,7 @@ def create_app(root: Path, accounts: Accounts | None = None,
     app.state.pdf = WarmConverter()
     app.state.env = _environment()
     app.state.accounts = accounts
+    app.state.contact = contact
     app.state.queues = fairness.Queues()  # previews, downloads: a fair share per user
     if accounts is not None:
         app.add_middleware(auth.RequireLogin, accounts=accounts)
@@ -177,7 +181,8 @@ def app_from_environment() -> Starlette:
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
           accounts: Accounts | None = None, workers: int = 1,
-          hosts: list[str] | None = None, **options: Any) -> None:
+          hosts: list[str] | None = None, contact: str | None = None,
+          **options: Any) -> None:
     """Serve the editor; hosts are the allowed Host names (default: allowed_hosts(host,
     shared)). X-Forwarded-For and -Proto count only with proxy_headers=True (uvicorn
     would otherwise trust them from 127.0.0.1)."""
@@ -188,9 +193,11 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     options.setdefault("proxy_headers", False)
     options.update(log_level="warning", server_header=False)
     if workers <= 1:
-        uvicorn.run(create_app(root, accounts, allowed_hosts=hosts), host=host, port=port,
-                    **options)
+        uvicorn.run(create_app(root, accounts, allowed_hosts=hosts, contact=contact),
+                    host=host, port=port, **options)
         return
+    if contact:  # worker processes read it from the environment (see statement.contact)
+        os.environ[statement.CONTACT_ENV] = contact
     os.environ[ROOT_ENV] = str(root)
     os.environ[DB_ENV] = str(accounts.path) if accounts is not None else ""
     os.environ[HOSTS_ENV] = ",".join(hosts)

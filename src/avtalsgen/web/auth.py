@@ -1,4 +1,5 @@
-"""Shared mode: every page but the login page and the static files needs a session.
+"""Shared mode: every page but the login page, the accessibility statement and the
+static files needs a session.
 
 The session cookie holds a random token whose sha256 the accounts database keeps; the
 middleware puts the session's user in the request state (`request.state.user`)."""
@@ -16,7 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 SESSION_COOKIE = "avtalsgen_session"
 SESSION_MAX_AGE = 12 * 3600  # the accounts layer ends a session 12 h after login anyway
 LOGIN_PATH = "/logga-in"
-OPEN_PATHS = (LOGIN_PATH,)
+# The accessibility statement: DOS-lagen asks that anyone can read it.
+OPEN_PATHS = (LOGIN_PATH, "/tillganglighet")
 OPEN_PREFIXES = ("/static/",)
 
 
