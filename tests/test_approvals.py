@@ -90,7 +90,7 @@ def assert_draft_everywhere(shared: Shared, cli, tmp_path: Path) -> None:
     assert "Godkänd för" not in (rendered.core_properties.comments or "")
     refused = cli("render", OWN, "--final", "--root", str(shared.root), "--out",
                   str(tmp_path / "slutlig"), "-q")
-    assert refused.exit_code == 2 and "inte godkända av båda parter" in refused.output
+    assert refused.exit_code == 2 and "not approved by both parties" in refused.output
 
 
 def test_both_approvals_make_it_final_in_the_download_and_the_cli(shared: Shared, cli,

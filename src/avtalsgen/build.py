@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from . import inputs
 from .config import MUNICIPALITY_FILE, TEMPLATES_DIR
 from .errors import AvtalsgenError, Bug, ConfigError, OutputError, Problem
+from .messages import N_, Msg
 from .output import Manifest, folder_lock
 
 if TYPE_CHECKING:
@@ -65,9 +66,9 @@ def check(target: str | Path, root: Path = DEFAULT_ROOT, *,
         raise ConfigError(problems)
     if bundle.municipality.approvals:  # written by earlier versions; see CHANGELOG
         problems = [*problems, Problem(
-            bundle.folder / MUNICIPALITY_FILE, None, "approvals",
-            "används inte längre: ett godkännande gäller nu ett visst innehåll och "
-            "skrivs i approvals.yaml när en part godkänner; ta bort nyckeln")]
+            bundle.folder / MUNICIPALITY_FILE, None, "approvals", Msg(N_(
+                "no longer used: an approval now holds for a given content and is written "
+                "to approvals.yaml when a party approves; remove the key")))]
     return bundle, problems
 
 
@@ -86,15 +87,16 @@ def final_state(bundle: Bundle, final: bool = False, *,
     if final and now.recorded and not now.final:
         missing = [p for p in approvals.PARTIES if p not in now.parties]
         raise ConfigError([Problem(
-            bundle.folder / approvals.RECORD, None, "",
-            "dokumenten är inte godkända av båda parter i sin nuvarande lydelse (saknas: "
-            f"{', '.join(missing)}); godkänn dem igen, eller ta fram utkast utan --final")])
+            bundle.folder / approvals.RECORD, None, "", Msg(N_(
+                "the documents are not approved by both parties as they now read (missing: "
+                "{missing}); approve them again, or make drafts without --final"),
+                missing=", ".join(missing)))])
     return final or now.final, now.lines
 
 
 def all_targets(root: Path = DEFAULT_ROOT) -> list[str]:
     if not root.is_dir():
-        raise ConfigError([Problem(root, None, "", "no municipalities folder here")])
+        raise ConfigError([Problem(root, None, "", Msg(N_("no municipalities folder here")))])
     return sorted(p.name for p in root.iterdir() if (p / "municipality.yaml").exists())
 
 
@@ -136,8 +138,8 @@ def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
     unknown = [n for n in chosen if n not in bundle.documents]
     if unknown:
         raise ConfigError([Problem(bundle.folder / "municipality.yaml", None, "documents",
-                                   f"no document {n!r} (known: "
-                                   f"{', '.join(bundle.documents)})") for n in unknown])
+                                   Msg(N_("no document {name!r} (known: {known})"), name=n,
+                                       known=", ".join(bundle.documents))) for n in unknown])
     final, approved = final_state(bundle, final, status_counts=status_counts)
     if final:
         problems = final_problems(bundle)
@@ -199,7 +201,8 @@ def render_municipality(target: str | Path, options: Options = Options(), *,
                          _inputs_record(digest, list(bundle.municipality.documents), record))
     except OSError as e:
         where = e.filename or folder
-        raise OutputError(f"cannot write {where}: {e.strerror or e}") from None
+        raise OutputError(str(Msg(N_("cannot write {where}: {error}"), where=where,
+                                  error=e.strerror or e))) from None
     outcome.seconds = time.perf_counter() - start
     return outcome
 
@@ -249,12 +252,14 @@ def _write(slug: str, folder: Path, options: Options, rendered: dict[str, bytes]
            kept: list[str], record: dict[str, object] | None) -> Outcome:
     if folder.is_symlink():
         if not folder.exists():
-            raise OutputError(f"{folder} is a symlink to {os.readlink(folder)}, which does not "
-                              "exist; remove it")
+            raise OutputError(str(Msg(N_("{folder} is a symlink to {target}, which does not "
+                                         "exist; remove it"), folder=folder,
+                                      target=os.readlink(folder))))
         if not folder.resolve().is_relative_to(options.out_dir.resolve()):
-            raise OutputError(f"{folder} points outside {options.out_dir} (symlink?); refused")
+            raise OutputError(str(Msg(N_("{folder} points outside {out} (symlink?); refused"),
+                                      folder=folder, out=options.out_dir)))
     if options.out_dir.exists() and not options.out_dir.is_dir():
-        raise OutputError(f"{options.out_dir} is a file, not a folder")
+        raise OutputError(str(Msg(N_("{out} is a file, not a folder"), out=options.out_dir)))
     docx = {f"{name}.docx": data for name, data in rendered.items()}
     outcome = Outcome(slug)
     with folder_lock(folder):
@@ -282,15 +287,18 @@ def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = N
     from .validate import is_slug
 
     if not is_slug(slug):
-        raise ConfigError([Problem(slug, None, "", "not a valid folder name: use lower-case "
-                                   "letters a-z, digits, - and _ (e.g. 'pitea')")])
+        raise ConfigError([Problem(slug, None, "", Msg(N_(
+            "not a valid folder name: use lower-case letters a-z, digits, - and _ (e.g. "
+            "'pitea')")))])
     shown = name or slug.capitalize()
     if not NAME_PATTERN.fullmatch(shown):
-        raise ConfigError([Problem(slug, None, "--name", f"{shown!r} is not a municipality "
-                                   "name (letters, spaces, '-', '.' and ' only)")])
+        raise ConfigError([Problem(slug, None, "--name", Msg(N_(
+            "{name!r} is not a municipality name (letters, spaces, '-', '.' and ' only)"),
+            name=shown))])
     folder = root / slug
     if folder.exists():
-        raise ConfigError([Problem(folder, None, "", "already exists; not overwritten")])
+        raise ConfigError([Problem(folder, None, "", Msg(N_("already exists; not "
+                                                            "overwritten")))])
     staging = root / f".{slug}.init-tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

@@ -22,6 +22,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from .errors import ConfigError, Problem
+from .messages import N_, Msg, Quoted
 
 # The shared templates and clause library (a checkout's templates/ by default).
 TEMPLATES_DIR = Path(os.environ.get("AVTALSGEN_TEMPLATES",
@@ -56,6 +57,13 @@ class Source:
 MAX_DEPTH = 40  # nesting of lists and mappings; real configs stay under 20
 MAX_ALIAS_VALUES = 10_000  # values that aliases may add beyond those written out
 MERGE_TAG = "tag:yaml.org,2002:merge"
+_CANNOT_READ = N_("cannot read file: {error}")
+_TOO_LARGE = N_("file is larger than {mb} MB")
+
+
+def _reason(error: Exception) -> str:
+    """What PyYAML said about a value it could not read (English, from Python)."""
+    return str(error)
 
 
 class _PyLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver):
@@ -132,7 +140,9 @@ class _Walk:
         except (ValueError, TypeError, OverflowError) as e:
             # e.g. a date like 2025-13-45, which PyYAML reads as a timestamp and rejects
             self.problems.append(Problem(self.source.path, node.start_mark.line + 1,
-                                         dotted(path), f"invalid value {node.value!r}: {e}"))
+                                         dotted(path), Msg(N_("invalid value {value}: {error}"),
+                                                           value=Quoted(node.value),
+                                                           error=_reason(e))))
             return None
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
@@ -148,7 +158,7 @@ class _Walk:
             key = self.loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
                 self.problems.append(Problem(self.source.path, line, dotted(path),
-                                             f"key {key!r} must be text"))
+                                             Msg(N_("key {key!r} must be text"), key=key)))
                 continue
             key = str(key)
             if index >= n_merged:  # written here: overrides what << brought in
@@ -156,7 +166,8 @@ class _Walk:
                     first = self.source.lines.get((*path, key))
                     self.problems.append(Problem(
                         self.source.path, line, dotted((*path, key)),
-                        f"duplicate key (first given on line {first}); remove one of them"))
+                        Msg(N_("duplicate key (first given on line {first}); remove one of "
+                               "them"), first=first)))
                     continue
                 own_keys.add(key)
                 self.source.lines[(*path, key)] = line
@@ -183,8 +194,9 @@ def _forbidden_character(text: str, shown: Path) -> Problem | None:
     line = text.count("\n", 0, match.start()) + 1
     column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
     code = ord(match.group())
-    return Problem(shown, line, "", f"the character U+{code:04X} (column {column}) is not "
-                   "allowed in a YAML file; remove it")
+    return Problem(shown, line, "", Msg(N_("the character {code} (column {column}) is not "
+                                           "allowed in a YAML file; remove it"),
+                                        code=f"U+{code:04X}", column=column))
 
 
 def read_bytes(path: Path, shown: Path | None = None) -> bytes | None:
@@ -196,26 +208,27 @@ def read_bytes(path: Path, shown: Path | None = None) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise ConfigError([Problem(shown, None, "", f"cannot read file: {e.strerror}")]) \
+        raise ConfigError([Problem(shown, None, "", Msg(_CANNOT_READ, error=e.strerror))]) \
             from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ConfigError([Problem(shown, None, "", "not a regular file (a folder, a "
-                                       "pipe or a device); a config must be a file")])
+            raise ConfigError([Problem(shown, None, "", Msg(N_(
+                "not a regular file (a folder, a pipe or a device); a config must be a "
+                "file")))])
         if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError([Problem(shown, None, "", f"file is larger than "
-                                       f"{MAX_CONFIG_BYTES // 1_000_000} MB")])
+            raise ConfigError([Problem(shown, None, "", Msg(_TOO_LARGE,
+                                                            mb=MAX_CONFIG_BYTES // 1_000_000))])
         chunks, total = [], 0
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
             total += len(chunk)
             if total > MAX_CONFIG_BYTES:  # grew while we read it
-                raise ConfigError([Problem(shown, None, "", f"file is larger than "
-                                           f"{MAX_CONFIG_BYTES // 1_000_000} MB")])
+                raise ConfigError([Problem(shown, None, "", Msg(
+                    _TOO_LARGE, mb=MAX_CONFIG_BYTES // 1_000_000))])
         return b"".join(chunks)
     except OSError as e:
-        raise ConfigError([Problem(shown, None, "", f"cannot read file: {e.strerror}")]) \
+        raise ConfigError([Problem(shown, None, "", Msg(_CANNOT_READ, error=e.strerror))]) \
             from None
     finally:
         os.close(fd)
@@ -225,12 +238,13 @@ def decode(data: bytes, shown: Path) -> str:
     """UTF-8 text without a BOM; UTF-16 and characters YAML forbids are named."""
     zeros = max(data[0::2].count(0), data[1::2].count(0))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or zeros * 4 > len(data):
-        raise ConfigError([Problem(shown, None, "", "the file is UTF-16 text (every other "
-                                   "byte is zero); save it as UTF-8")])
+        raise ConfigError([Problem(shown, None, "", Msg(N_(
+            "the file is UTF-16 text (every other byte is zero); save it as UTF-8")))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError([Problem(shown, None, "", f"not UTF-8 text ({e.reason})")]) from None
+        raise ConfigError([Problem(shown, None, "", Msg(N_("not UTF-8 text ({reason})"),
+                                                        reason=e.reason))]) from None
     text = text.removeprefix("\ufeff")
     bad = _forbidden_character(text, shown)
     if bad:
@@ -243,7 +257,7 @@ def load_yaml(path: Path, display: Path | None = None) -> Source:
     shown = display or path
     data = read_bytes(path, shown)
     if data is None:
-        raise ConfigError([Problem(shown, None, "", "file not found")])
+        raise ConfigError([Problem(shown, None, "", Msg(N_("file not found")))])
     text = decode(data, shown)
     source = Source(shown, None)
     problems: list[Problem] = []
@@ -256,18 +270,20 @@ def load_yaml(path: Path, display: Path | None = None) -> Source:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(x for x in (e.context, e.problem) if x)
-        raise ConfigError([Problem(shown, line, "", f"YAML syntax error: {what}")]) from None
+        raise ConfigError([Problem(shown, line, "", Msg(N_("YAML syntax error: {what}"),
+                                                        what=what))]) from None
     except yaml.YAMLError as e:
-        raise ConfigError([Problem(shown, None, "", f"YAML error: {e}")]) from None
+        raise ConfigError([Problem(shown, None, "", Msg(N_("YAML error: {what}"),
+                                                        what=str(e)))]) from None
     except (_TooDeep, RecursionError) as e:
         line = e.line if isinstance(e, _TooDeep) else None
-        raise ConfigError([Problem(shown, line, "", f"nested too deeply (more than "
-                                   f"{MAX_DEPTH} levels of lists and mappings, or an alias "
-                                   "that contains itself)")]) from None
+        raise ConfigError([Problem(shown, line, "", Msg(N_(
+            "nested too deeply (more than {depth} levels of lists and mappings, or an alias "
+            "that contains itself)"), depth=MAX_DEPTH))]) from None
     except _AliasBomb as e:
-        raise ConfigError([Problem(shown, e.line, "", f"aliases expand to more than "
-                                   f"{MAX_ALIAS_VALUES:,} values; write the values out or "
-                                   "use fewer nested aliases".replace(",", " "))]) from None
+        raise ConfigError([Problem(shown, e.line, "", Msg(N_(
+            "aliases expand to more than {count} values; write the values out or use fewer "
+            "nested aliases"), count=f"{MAX_ALIAS_VALUES:,}".replace(",", " ")))]) from None
     finally:
         loader.dispose()
     if problems:

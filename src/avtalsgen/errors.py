@@ -5,23 +5,47 @@ Anything that is not an `AvtalsgenError` is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from .messages import Msg, cli_language
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a config or template, located for a human."""
+    """One thing wrong in a config or template, located for a human.
+
+    `message` may be given as a `Msg` (a catalogued message): then `msg` keeps it and
+    `message` holds its English text; `text(lang)` is the message in a language, and
+    `str()` the whole line (file:line: field: message) in the CLI's language."""
 
     file: Path | str
     line: int | None
     field: str
     message: str
+    msg: Msg | None = field(default=None, compare=False)
 
-    def __str__(self) -> str:
+    def __post_init__(self) -> None:
+        if isinstance(self.message, Msg):
+            object.__setattr__(self, "msg", self.message)
+        if self.msg is not None:
+            object.__setattr__(self, "message", self.msg.render("en"))
+
+    def text(self, lang: str) -> str:
+        """The message alone, in lang (a message given as text is shown as it is)."""
+        return self.msg.render(lang) if self.msg is not None else str(self.message)
+
+    def line_text(self, lang: str) -> str:
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        return f"{where}:{field} {self.text(lang)}"
+
+    def __str__(self) -> str:
+        return self.line_text(cli_language())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Problem, (self.file, self.line, self.field, self.message, self.msg))
 
 
 class AvtalsgenError(Exception):
@@ -73,8 +97,11 @@ class Bug(Exception):
         super().__init__(self.summary)
 
     def __str__(self) -> str:
-        where = f"; the traceback is in {self.log}" if self.log else ""
-        return f"unexpected failure (a bug, please report it): {self.summary}{where}"
+        if self.log:
+            return str(Msg("unexpected failure (a bug, please report it): {summary}; the "
+                           "traceback is in {log}", summary=self.summary, log=self.log))
+        return str(Msg("unexpected failure (a bug, please report it): {summary}",
+                       summary=self.summary))
 
     def __reduce__(self) -> tuple[type[Bug], tuple[str, str, str, Path | None]]:
         # Tracebacks do not cross process boundaries; their text does.

@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .messages import N_, MessageError, Msg
+
 # The version of the config vocabulary (JSON Schema "version"); CHANGELOG.md says what
 # changed. A config written for an earlier version keeps validating.
 SCHEMA_VERSION = "2.0"
@@ -35,16 +37,17 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def _xml_safe(value: str) -> str:
     match = _FORBIDDEN.search(value)
     if match:
-        raise ValueError(
-            f"contains the control character U+{ord(match.group()):04X} at position "
-            f"{match.start() + 1}, which a Word document cannot hold")
+        raise MessageError(Msg(N_(
+            "contains the control character {code} at position {position}, which a Word "
+            "document cannot hold"), code=f"U+{ord(match.group()):04X}",
+            position=match.start() + 1))
     # Word has one kind of line break: a lone or paired CR becomes a newline.
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise MessageError(Msg(N_("must not be empty")))
     return value
 
 
@@ -58,14 +61,14 @@ MAX_NUMBER = 10**15  # a table figure beyond this is a typing mistake; it cannot
 
 def _finite(value: float) -> float:
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("must be a finite number (not .inf or .nan)")
+        raise MessageError(Msg(N_("must be a finite number (not .inf or .nan)")))
     return _bounded(value)
 
 
 def _bounded(value: Any) -> Any:
     if abs(value) >= MAX_NUMBER:
-        raise ValueError(f"the number is too large (at most {MAX_NUMBER - 1:,} in size)"
-                         .replace(",", " "))
+        raise MessageError(Msg(N_("the number is too large (at most {most} in size)"),
+                               most=f"{MAX_NUMBER - 1:,}".replace(",", " ")))
     return value
 
 
@@ -108,7 +111,8 @@ class _Span(Model):
     @model_validator(mode="after")
     def _ordered(self) -> _Span:
         if self.end < self.start:  # type: ignore[attr-defined]
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")  # type: ignore[attr-defined]
+            raise MessageError(Msg(N_("end ({end}) is before start ({start})"),
+                                   end=self.end, start=self.start))  # type: ignore[attr-defined]
         return self
 
 
@@ -161,7 +165,8 @@ class Total(Model):
 
     label: Name = d("Radens etikett, t.ex. 'Totalt'.", default="Totalt")
     values: list[Cell] | None = d(
-        "Valfri kontroll: summor som de står i källan; avvikelse från data är ett fel.",
+        "Valfri kontroll: summor som de står i källan; avvikelse från data är ett fel; "
+        "null: källan anger ingen summa för kolumnen (skrivs tom).",
         default=None)
 
 
@@ -183,7 +188,8 @@ class TableSource(Model):
     @classmethod
     def _cell_range(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(RANGE_PATTERN, value):
-            raise ValueError(f"{value!r} is not a cell range like 'A1:F12'")
+            raise MessageError(Msg(N_("{value!r} is not a cell range like 'A1:F12'"),
+                                   value=value))
         return value
 
 
@@ -244,10 +250,11 @@ class Table(Model):
         if self.from_ is not None:
             typed = [name for name in ("columns", "rows") if getattr(self, name)]
             if typed:
-                message = f"give either from (a spreadsheet) or {' and '.join(typed)}, not both"
                 _field_errors("Table", [InitErrorDetails(
-                    type=PydanticCustomError("from_and_columns", message), loc=("from",),
-                    input={})])
+                    type=PydanticCustomError(
+                        "from_and_columns",
+                        "give either from (a spreadsheet) or {typed}, not both",
+                        {"typed": " and ".join(typed)}), loc=("from",), input={})])
             return
         errors = [_missing(name) if name not in given else _too_short(name)
                   for name in ("columns", "rows")
@@ -259,31 +266,35 @@ class Table(Model):
     def _shape(self) -> Table:
         self._source()
         if self.total is not None and self.unit == "text":
-            raise ValueError("a text table cannot have a total")
+            raise MessageError(Msg(N_("a text table cannot have a total")))
         if self.from_ is not None:
             return self  # the data is checked when the file is read (validate stage)
         width = len(self.columns)
         for i, row in enumerate(self.rows):
             if len(row) != width:
-                raise ValueError(f"row {i + 1} has {len(row)} cells but there are "
-                                 f"{width} columns")
+                raise MessageError(Msg(N_("row {row} has {cells} cells but there are "
+                                          "{columns} columns"), row=i + 1, cells=len(row),
+                                       columns=width))
         if self.total is not None:
             for i, row in enumerate(self.rows):
                 for j, cell in enumerate(row[1:], start=2):
                     if not (cell is None or isinstance(cell, (int, float))):
-                        raise ValueError(f"row {i + 1}, column {j} is text ({cell!r}); "
-                                         "a table with a total needs numbers")
+                        raise MessageError(Msg(N_(
+                            "row {row}, column {column} is text ({cell!r}); a table with "
+                            "a total needs numbers"), row=i + 1, column=j, cell=cell))
             given = self.total.values
             if given is not None:
                 if len(given) != width - 1:
-                    raise ValueError(f"total.values has {len(given)} values but the "
-                                     f"table has {width - 1} value columns")
+                    raise MessageError(Msg(N_(
+                        "total.values has {given} values but the table has {columns} value "
+                        "columns"), given=len(given), columns=width - 1))
                 for j, (want, got) in enumerate(zip(given, self.column_sums(), strict=True),
                                                 start=2):
                     if want is not None and not _close(want, got):
-                        raise ValueError(f"the given total {want!r} in column "
-                                         f"{self.columns[j - 1]!r} disagrees with the "
-                                         f"sum of the data ({got!r})")
+                        raise MessageError(Msg(N_(
+                            "the given total {want!r} in column {column!r} disagrees with "
+                            "the sum of the data ({got!r})"), want=want,
+                            column=self.columns[j - 1], got=got))
         return self
 
     def column_sums(self) -> list[float | int]:
@@ -317,8 +328,8 @@ class Chart(Model):
         if self.stacked and self.kind != "bar":
             _field_errors("Chart", [InitErrorDetails(
                 type=PydanticCustomError(
-                    "stacked_not_bar",
-                    f"only a bar chart can be stacked (kind is {self.kind!r})"),
+                    "stacked_not_bar", "only a bar chart can be stacked (kind is {kind})",
+                    {"kind": repr(self.kind)}),
                 loc=("stacked",), input=True)])
         return self
 
@@ -534,7 +545,8 @@ class Numbering(Model):
     @classmethod
     def _one_number(cls, value: str) -> str:
         if value.count("{n}") != 1 or "%" in value:
-            raise ValueError("the format needs {n} exactly once (and no %), e.g. 'Åtgärd {n}'")
+            raise MessageError(Msg(N_("the format needs {{n}} exactly once (and no %), e.g. "
+                                      "'Åtgärd {{n}}'")))
         return value
 
 
@@ -664,10 +676,11 @@ class Municipality(Model):
         seen: set[str] = set()
         for name in documents:
             if name == "approvals":  # approvals.yaml is the approval record
-                raise ValueError("'approvals' is the name of the approval record "
-                                 "(approvals.yaml); give the document another name")
+                raise MessageError(Msg(N_("'approvals' is the name of the approval record "
+                                          "(approvals.yaml); give the document another "
+                                          "name")))
             if name in seen:
-                raise ValueError(f"document {name!r} is listed twice")
+                raise MessageError(Msg(N_("document {name!r} is listed twice"), name=name))
             seen.add(name)
         return documents
 

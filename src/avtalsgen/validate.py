@@ -21,6 +21,9 @@ from . import files, spreadsheet_tables
 from . import model as m
 from .config import MUNICIPALITY_FILE, STATISTICS_FILE, Source, dotted, load_yaml
 from .errors import ConfigError, Problem
+from .fieldlabels import kind_of
+from .messages import N_, FieldRef, Msg, Quoted
+from .validation_messages import message as pydantic_message
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -67,30 +70,6 @@ def _field_path(loc: tuple[Any, ...], source: Source) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _message(err: dict[str, Any], path: tuple[Any, ...]) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        key = path[-1] if path else "?"
-        close = difflib.get_close_matches(str(key), _FIELD_NAMES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown key {key!r}{hint}"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "string_pattern_mismatch":
-        return (f"{err.get('input')!r} is not a valid key: use lower-case letters a-z, "
-                "digits, - and _")
-    msg = str(err["msg"])
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    value = err.get("input")
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
-        shown = repr(value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        msg = f"{msg} (got {shown})"
-    return msg
-
-
 def problems_from(error: ValidationError, source: Source,
                   prefix: tuple[Any, ...] = ()) -> list[Problem]:
     problems: list[Problem] = []
@@ -105,7 +84,8 @@ def problems_from(error: ValidationError, source: Source,
             continue
         seen.add(path)
         problems.append(Problem(source.path, source.line_of(path), dotted(path),
-                                _message(err, path)))
+                                pydantic_message(err, path, kind_of(source.path),
+                                                 _FIELD_NAMES)))
     return problems
 
 
@@ -124,18 +104,18 @@ def find_folder(slug_or_path: str, root: Path) -> Path:
         folder = candidate
     else:
         if not is_slug(slug_or_path):
-            raise ConfigError([Problem(slug_or_path, None, "", "not a valid municipality "
-                                       "name (use lower-case letters, digits, - and _)")])
+            raise ConfigError([Problem(slug_or_path, None, "", Msg(N_(
+                "not a valid municipality name (use lower-case letters, digits, - and _)")))])
         folder = root / slug_or_path
     if not (folder / MUNICIPALITY_FILE).exists():  # a non-file is named by load_yaml
-        raise ConfigError([Problem(folder, None, "", f"no {MUNICIPALITY_FILE} here: not a "
-                                   "municipality folder")])
+        raise ConfigError([Problem(folder, None, "", Msg(N_(
+            "no {file} here: not a municipality folder"), file=MUNICIPALITY_FILE))])
     # The folder's own name becomes the output folder's name: it must be a slug.
     name = folder_slug(folder)
     if not is_slug(name):
-        raise ConfigError([Problem(folder, None, "", f"the folder name {name!r} is not a valid "
-                                   "municipality name (use lower-case letters a-z, digits, - "
-                                   "and _)")])
+        raise ConfigError([Problem(folder, None, "", Msg(N_(
+            "the folder name {name!r} is not a valid municipality name (use lower-case "
+            "letters a-z, digits, - and _)"), name=name))])
     return folder
 
 
@@ -164,8 +144,8 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
 
     def load(path: Path, key: str) -> Source | None:
         if path.is_symlink() and not path.resolve().is_relative_to(folder_real):
-            problems.append(Problem(shown(path), None, "", "symlink points outside the "
-                                    "municipality folder; refused"))
+            problems.append(Problem(shown(path), None, "", Msg(N_(
+                "symlink points outside the municipality folder; refused"))))
             return None
         try:
             source = load_yaml(path, shown(path))
@@ -202,9 +182,8 @@ def load_municipality(folder: Path, *, display_root: Path | None = None) -> Bund
         doc_path = folder / f"{name}.yaml"
         if not doc_path.exists():
             line = muni_source.line_of(("documents", names.index(name))) if muni_source else None
-            problems.append(Problem(shown(folder / MUNICIPALITY_FILE), line, "documents",
-                                    f"document {name!r} is listed but {name}.yaml does not "
-                                    "exist"))
+            problems.append(Problem(shown(folder / MUNICIPALITY_FILE), line, "documents", Msg(
+                N_("document {name!r} is listed but {name}.yaml does not exist"), name=name)))
             continue
         source = load(doc_path, name)
         if source:
@@ -253,25 +232,28 @@ def group_blocks(muni: m.Municipality) -> Iterator[tuple[Any, tuple[Any, ...]]]:
                 yield from walk_blocks(getattr(group, part), ("organisation", name, part))
 
 
-def check_inside(folder: Path, name: str, suffixes: tuple[str, ...]) -> str | None:
+def check_inside(folder: Path, name: str, suffixes: tuple[str, ...]) -> Msg | None:
     """Why a file named in a config is unusable, or None: it must stay in its folder."""
     candidate = Path(name)
     if candidate.is_absolute() or ".." in candidate.parts:
-        return f"{name!r} must be a file inside the municipality folder (no '..', no absolute path)"
+        return Msg(N_("{name!r} must be a file inside the municipality folder (no '..', no "
+                      "absolute path)"), name=name)
     path = folder / candidate
     if not path.resolve().is_relative_to(folder.resolve()):
-        return f"{name!r} points outside the municipality folder (symlink?); refused"
+        return Msg(N_("{name!r} points outside the municipality folder (symlink?); refused"),
+                   name=name)
     if not path.is_file():
-        return f"file {name!r} not found in {folder}"
+        return Msg(N_("file {name!r} not found in {folder}"), name=name, folder=folder)
     if path.suffix.lower() not in suffixes:
-        return f"{name!r} must be one of: {', '.join(suffixes)}"
+        return Msg(N_("{name!r} must be one of: {suffixes}"), name=name,
+                   suffixes=", ".join(suffixes))
     return None
 
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
-def picture_problem(folder: Path, name: str) -> str | None:
+def picture_problem(folder: Path, name: str) -> Msg | str | None:
     """Why a picture named in a config (logo, image block) is unusable, or None."""
     return check_inside(folder, name, PICTURE_SUFFIXES) or files.image_problem(
         folder / name, PICTURE_SUFFIXES)
@@ -285,29 +267,35 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
 
     def check(block: Any, path: tuple[Any, ...], source: Source,
               doc: m.Document | None) -> None:
-        def report(sub: tuple[Any, ...], message: str) -> None:
+        def report(sub: tuple[Any, ...], message: Msg | str) -> None:
             full = (*path, *sub)
             problems.append(Problem(source.path, source.line_of(full), dotted(full), message))
 
         if isinstance(block, m.TableBlock) and block.table not in stats.tables:
-            report(("table",), f"no table {block.table!r} in statistics.yaml"
-                   + _suggest(block.table, stats.tables))
+            report(("table",), _no_such(N_("no table {name!r} in statistics.yaml"),
+                                        N_("no table {name!r} in statistics.yaml (did you "
+                                           "mean {close!r}?)"), block.table, stats.tables))
         elif isinstance(block, m.ChartBlock):
             table = stats.tables.get(block.chart.table)
             if table is None:
-                report(("chart", "table"), f"no table {block.chart.table!r} in "
-                       "statistics.yaml" + _suggest(block.chart.table, stats.tables))
+                report(("chart", "table"), _no_such(
+                    N_("no table {name!r} in statistics.yaml"),
+                    N_("no table {name!r} in statistics.yaml (did you mean {close!r}?)"),
+                    block.chart.table, stats.tables))
             elif table.unit == "text":
-                report(("chart", "table"), f"table {block.chart.table!r} holds text; a "
-                       "chart needs numbers")
+                report(("chart", "table"), Msg(N_("table {name!r} holds text; a chart needs "
+                                                  "numbers"), name=block.chart.table))
             else:
                 problem = chart_data_problem(block.chart, table)
                 if problem:
-                    report(("chart", "table"), f"table {block.chart.table!r}: {problem}")
+                    report(("chart", "table"), Msg(N_("table {name!r}: {problem}"),
+                                                   name=block.chart.table, problem=problem))
         elif isinstance(block, m.ClauseBlock):
             if block.clause not in library:
-                report(("clause",), f"no clause {block.clause!r} in the clause library"
-                       + _suggest(block.clause, library))
+                report(("clause",), _no_such(
+                    N_("no clause {name!r} in the clause library"),
+                    N_("no clause {name!r} in the clause library (did you mean {close!r}?)"),
+                    block.clause, library))
             elif block.text is None:
                 context = {**clause_library.base_params(muni, doc), **block.params}
                 try:
@@ -315,15 +303,19 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                 except clause_library.ClauseProblem as e:
                     report(("clause",), str(e))
         elif isinstance(block, m.SignaturesBlock) and not muni.signing.signatories:
-            report(("signatures",), "a signatures block needs signatories: list them under "
-                   "signing.signatories in municipality.yaml")
+            report(("signatures",), Msg(N_(
+                "a signatures block needs signatories: list them under signing.signatories "
+                "in municipality.yaml"), field=FieldRef("municipality",
+                                                         ("signing", "signatories"))))
         elif isinstance(block, m.ImageBlock):
             problem = picture_problem(folder, block.image.file)
             if problem:
                 report(("image", "file"), problem)
         elif isinstance(block, m.GroupBlock) and getattr(muni.organisation, block.group) is None:
-            report(("group",), f"organisation.{block.group} is not defined in "
-                   "municipality.yaml")
+            report(("group",), Msg(N_("organisation.{group} is not defined in "
+                                      "municipality.yaml"), group=block.group,
+                                   field=FieldRef("municipality",
+                                                  ("organisation", block.group))))
 
     muni_source = sources.get("municipality")
     if muni_source:
@@ -346,36 +338,38 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
         for i, appendix in enumerate(doc.appendices):
             if appendix == name or appendix not in muni.documents:
                 full = ("appendices", i)
-                problems.append(Problem(source.path, source.line_of(full), dotted(full),
-                                        f"appendix {appendix!r} is not another document "
-                                        "listed in municipality.yaml"))
+                problems.append(Problem(source.path, source.line_of(full), dotted(full), Msg(
+                    N_("appendix {name!r} is not another document listed in "
+                       "municipality.yaml"), name=appendix)))
     return problems
 
 
-def chart_data_problem(chart: m.Chart, table: m.Table) -> str | None:
+def chart_data_problem(chart: m.Chart, table: m.Table) -> Msg | None:
     """Why a table cannot be drawn as this chart, or None."""
     if not table.rows or len(table.columns) < 2:
-        return "the table has no data to draw"
+        return Msg(N_("the table has no data to draw"))
     numbers = [c for row in table.rows for c in row[1:] if isinstance(c, (int, float))
                and not isinstance(c, bool)]
     if not numbers:
-        return "the table has no numbers to draw"
+        return Msg(N_("the table has no numbers to draw"))
     if chart.kind == "pie":
         # A pie draws one series: the first row (or the first value column).
         values = ([row[1] for row in table.rows] if chart.series == "columns"
                   else table.rows[0][1:])
         if any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in values):
-            return "a pie chart needs a number in every cell of its series (no blanks or text)"
+            return Msg(N_("a pie chart needs a number in every cell of its series (no blanks "
+                          "or text)"))
         if any(v < 0 for v in values):
-            return "a pie chart cannot show negative values"
+            return Msg(N_("a pie chart cannot show negative values"))
         if sum(values) <= 0:
-            return "a pie chart needs at least one value above zero"
+            return Msg(N_("a pie chart needs at least one value above zero"))
     return None
 
 
-def _suggest(name: str, known: Any) -> str:
+def _no_such(plain: str, suggesting: str, name: str, known: Any) -> Msg:
+    """A name that is not among the known ones, with the closest of them if any."""
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return Msg(suggesting, name=name, close=close[0]) if close else Msg(plain, name=name)
 
 
 # --- final documents ----------------------------------------------------------------
@@ -391,13 +385,14 @@ def final_problems(bundle: Bundle) -> list[Problem]:
             for marker in PLACEHOLDERS:
                 if marker in value:
                     problems.append(Problem(source.path, source.line_of(path), dotted(path),
-                                            f"still holds the placeholder {marker!r}"))
+                                            Msg(N_("still holds the placeholder {marker!r}"),
+                                                marker=marker)))
     muni_source = bundle.sources["municipality"]
     signing = bundle.municipality.signing
 
-    def missing(path: tuple[Any, ...], what: str, where: str = "") -> None:
+    def missing(path: tuple[Any, ...], message: Msg) -> None:
         problems.append(Problem(muni_source.path, muni_source.line_of(path), dotted(path),
-                                f"{what} is needed in a final document{where}"))
+                                message))
 
     stats_source = bundle.sources.get("statistics")
     shown_tables = {block.table if isinstance(block, m.TableBlock) else block.chart.table
@@ -409,20 +404,26 @@ def final_problems(bundle: Bundle) -> list[Problem]:
         if table is not None and table.sample_data and stats_source is not None:
             path = ("tables", table_id, "sample_data")
             problems.append(Problem(stats_source.path, stats_source.line_of(path),
-                                    dotted(path), "the table holds sample data (invented "
-                                    "figures); put in the real figures before a final "
-                                    "document"))
+                                    dotted(path), Msg(N_(
+                                        "the table {title} holds sample data (invented "
+                                        "figures); put in the real figures and clear "
+                                        "{field} before a final document"),
+                                        title=Quoted(table.title or table_id),
+                                        field=FieldRef("statistics", path, leaf=True))))
     signed = any(isinstance(block, m.SignaturesBlock) for doc in bundle.documents.values()
                  for block, _path in document_blocks(doc))
     people = signing.signatories
     if signed and not signing.place and not signing.place_text and not (
             people and all(p.place for p in people)):
-        missing(("signing", "place"), "the place of signing", " that has signatures")
+        missing(("signing", "place"), Msg(N_("the place of signing is needed in a final "
+                                             "document that has signatures")))
     if signed and signing.date is None and not (people and all(p.date for p in people)):
-        missing(("signing", "date"), "the date of signing", " that has signatures")
+        missing(("signing", "date"), Msg(N_("the date of signing is needed in a final "
+                                            "document that has signatures")))
     for i, person in enumerate(signing.signatories):
         if not person.name.strip():
-            missing(("signing", "signatories", i, "name"), "the signatory's name")
+            missing(("signing", "signatories", i, "name"),
+                    Msg(N_("the signatory's name is needed in a final document")))
     return problems
 
 

@@ -4,24 +4,80 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from ..messages import N_, Msg, cli_language, render, tr
+
+# What an import counts, by the importers' names for them.
+KINDS: dict[str, str] = {
+    "headings": N_("headings"), "paragraphs": N_("paragraphs"),
+    "list items": N_("list items"), "labels": N_("labels"), "footnotes": N_("footnotes"),
+    "clauses": N_("clauses"), "tables": N_("tables"), "images": N_("images"),
+    "statistics tables": N_("statistics tables"), "measures tables": N_("measures tables"),
+    "charts with their data": N_("charts with their data"),
+    "signature blocks": N_("signature blocks"), "statuses": N_("statuses"),
+    "follow-ups": N_("follow-ups"),
+}
 
 
 @dataclass
 class ImportReport:
-    """Files written (or updated) and notes on what was uncertain, for the summary."""
+    """Files written (or updated) and notes on what was uncertain, for the summary.
+    A note is a catalogued message (`Msg`) or, from importers not yet catalogued, text."""
 
     written: list[Path] = field(default_factory=list)
-    uncertain: list[str] = field(default_factory=list)
+    uncertain: list[Any] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str, n: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n
 
-    def summary(self) -> str:
-        found = ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts.items()))
-        lines = [f"wrote {p}" for p in self.written]
-        lines.append(f"found: {found or 'nothing'}")
+    def found(self, lang: str) -> list[str]:
+        """What was found, one line per kind ("32 headings"), in lang."""
+        return [tr("{n} {kind}", lang, n=n, kind=Msg(KINDS[kind]) if kind in KINDS
+                     else kind) for kind, n in sorted(self.counts.items())]
+
+    def notes(self, lang: str) -> list[str]:
+        """The places to check, in lang."""
+        return [render(note, lang) for note in self.uncertain]
+
+    def summary(self, lang: str | None = None) -> str:
+        lang = lang or cli_language()
+        lines = [tr("wrote {path}", lang, path=p) for p in self.written]
+        lines.append(tr("found: {found}", lang,
+                          found=", ".join(self.found(lang)) or tr("nothing", lang)))
         if self.uncertain:
-            lines.append(f"{len(self.uncertain)} places to check (marked in the YAML):")
-            lines.extend(f"  - {note}" for note in self.uncertain)
+            lines.append(tr("{count} places to check (marked in the YAML):", lang,
+                              count=len(self.uncertain)))
+            lines.extend(f"  - {note}" for note in self.notes(lang))
         return "\n".join(lines)
+
+    def topics(self) -> set[str]:
+        """The topics of the notes (see TOPICS): what the review list asks to check."""
+        return {topic_of(note) for note in self.uncertain}
+
+
+# The review list's topics, most important first (what every page prints comes first):
+# each note is filed under the first topic whose pattern its English text matches.
+TOPICS: tuple[tuple[str, str], ...] = (
+    ("parties", r"municipality|police area|kommun\.name|polis\.name|\bparty|parties"),
+    ("period", r"\bperiod\b"),
+    ("signing", r"signat|signing"),
+    ("total", r"\btotal\b|Totalt|Summa"),
+    ("header", r"page header|\bheader\b"),
+    ("footer", r"footer"),
+    ("tracked changes", r"tracked change"),
+    ("comments", r"\bcomment"),
+    ("title", r"\btitle\b"),
+    ("headings", r"heading"),
+    ("tables", r"table|cell|column|row\b"),
+    ("lists", r"\blist"),
+    ("pictures", r"picture|image|caption"),
+)
+
+
+def topic_of(note: object) -> str:
+    import re
+
+    text = getattr(note, "msgid", None) or str(note)
+    return next((topic for topic, pattern in TOPICS if re.search(pattern, text)), "other")

@@ -24,6 +24,7 @@ from ...build import check
 from ...errors import AvtalsgenError, ConfigError, Problem
 from ...validate import Bundle
 from .. import security, validation
+from ..problems import FieldMessage, ShownProblem
 
 NAME_COOKIE = "avtalsgen_namn"
 MAX_NAME = 80
@@ -40,7 +41,8 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     env = request.app.state.env
     body = env.get_template(template).render(request=request, csrf_token=token,
                                              editor=editor(request), user=user(request),
-                                             shared=shared(request), **context)
+                                             shared=shared(request),
+                                             shown_problem=shown_problem, **context)
     response = HTMLResponse(body, status_code=status)
     if new:
         response.set_cookie(security.CSRF_COOKIE, token, httponly=True, samesite="strict",
@@ -193,8 +195,10 @@ def validate(folder: Path) -> tuple[Bundle | None, list[Problem], list[Problem]]
 
 
 def shown(problems: list[Problem], root: Path) -> list[Problem]:
-    """Problems as a page shows them: files relative to root, no server paths."""
-    out = []
+    """Problems as a page shows them (see web.problems): in Swedish, each field named by
+    its label and linked to its control; files relative to root, no server paths."""
+    out: list[Problem] = []
+    titles: dict[Path, dict[str, str]] = {}
     for problem in problems:
         file = problem.file
         if Path(str(file)).is_absolute():
@@ -202,7 +206,34 @@ def shown(problems: list[Problem], root: Path) -> list[Problem]:
                 file = Path(str(file)).relative_to(root)
             except ValueError:
                 file = public_detail(str(file))
-        out.append(Problem(file, problem.line, problem.field, public_detail(problem.message)))
+        folder = root / Path(str(file)).parent
+        if folder not in titles:
+            titles[folder] = _titles(folder)
+        out.append(ShownProblem(Problem(file, problem.line, problem.field,
+                                        public_detail(problem.message), problem.msg),
+                                detail=public_detail, titles=titles[folder]))
+    return out
+
+
+def shown_problem(problem: Problem) -> ShownProblem:
+    """One problem for a page (a template's `shown_problem(p)`), as `shown` gives them."""
+    if isinstance(problem, ShownProblem):
+        return problem
+    return ShownProblem(problem, detail=public_detail)
+
+
+def _titles(folder: Path) -> dict[str, str]:
+    """Document titles by file stem, for naming a document's problems by its title."""
+    out: dict[str, str] = {}
+    try:
+        for path in folder.glob("*.yaml"):
+            if path.name in ("municipality.yaml", "statistics.yaml", "approvals.yaml"):
+                continue
+            data = validation.plain_file(path)[1]
+            if isinstance(data, dict) and isinstance(data.get("title"), str):
+                out[path.stem] = data["title"].strip()
+    except (OSError, AvtalsgenError):
+        pass
     return out
 
 
@@ -212,12 +243,13 @@ def page_problems(folder: Path) -> tuple[Bundle | None, list[Problem], list[Prob
     return validation.validated(folder, validate)
 
 
-def by_field(problems: list[Problem], file_name: str) -> dict[str, list[str]]:
-    """Problems of one file, keyed by field path (as the form names its inputs)."""
-    out: dict[str, list[str]] = defaultdict(list)
+def by_field(problems: list[Problem], file_name: str) -> dict[str, list[FieldMessage]]:
+    """Problems of one file, keyed by field path (as the form names its inputs): each
+    its Swedish text, with its field's label and link (see web.problems)."""
+    out: dict[str, list[FieldMessage]] = defaultdict(list)
     for problem in problems:
         if Path(str(problem.file)).name == file_name:
-            out[problem.field].append(problem.message)
+            out[problem.field].append(shown_problem(problem).field_message())
     return dict(out)
 
 
