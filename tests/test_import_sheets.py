@@ -290,14 +290,17 @@ def test_import_workbook_writes_a_table_per_sheet(tmp_path: Path) -> None:
         " ".join(again.uncertain)
 
 
-def test_import_keeps_a_disagreeing_total_out(tmp_path: Path) -> None:
+def test_import_never_replaces_a_disagreeing_total(tmp_path: Path) -> None:
+    """A given total that disagrees is an error to review: the source's figures stay
+    (as an ordinary row), never a computed sum in their place."""
     folder = tmp_path / "ny"
     source = write_csv(tmp_path / "brott.csv", [["Typ", "2024"], ["Våld", "10"],
                                                 ["Stöld", "20"], ["Summa", "31"]], ";")
     report = import_workbook(source, folder, name="Brott 2024.csv")  # an upload's name
     data = yaml.safe_load((folder / "statistics.yaml").read_text(encoding="utf-8"))
-    assert data["tables"]["brott_2024"]["total"] == {"label": "Summa"}
-    assert "disagrees" in report.uncertain[0]
+    table = data["tables"]["brott_2024"]
+    assert "total" not in table and table["rows"][-1] == ["Summa", 31]
+    assert "disagrees" in report.uncertain[0] and report.uncertain[0].startswith("sheet")
 
 
 def test_sheet_names_become_ids() -> None:

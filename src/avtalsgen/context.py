@@ -300,7 +300,11 @@ def table_item(table_id: str, table: m.Table) -> Item:
             for row in table.rows]
     total = None
     if table.total is not None:
-        total = [table.total.label, *(fmt(v) for v in table.column_sums())]
+        # A sum the source left blank (null in values) is printed blank, not computed.
+        given = table.total.values or [0] * len(table.column_sums())
+        total = [table.total.label, *(fmt(v if g is not None else None)
+                                      for v, g in zip(table.column_sums(), given,
+                                                      strict=True))]
     return {"kind": "table", "id": table_id, "title": table.title,
             "columns": [header(c) for c in table.columns], "rows": rows, "total": total,
             "notes": sample_notes(table), "text_table": table.unit == "text", "fills": {}}

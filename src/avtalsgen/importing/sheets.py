@@ -1,10 +1,16 @@
-"""A workbook (.xlsx) or a CSV file becomes tables in statistics.yaml: one table per sheet.
+"""A workbook (.xlsx) or a CSV file becomes tables in statistics.yaml: the tables of
+each sheet, as its owner laid them out (sheet_layout: title rows, one or two header
+rows, "Källa:" and note rows, several tables parted by empty rows).
 
-Each sheet's used range is read (spreadsheets.read_sheets, with its bounds); its first
-row becomes the columns, a last row named Totalt or Summa the table's `total` with the
-source's values kept (and so checked), percentage cells unit percent. The tables are
-merged into statistics.yaml through the store, so comments stay and an existing table
-is never overwritten: a taken id gets a suffix, and the report says so.
+Each sheet's used range is read (spreadsheets.read_sheets, with its bounds); a title row
+becomes the table's title, "Källa: …" and note rows its source line, the header its
+columns (years as text), a last row named Totalt or Summa the table's `total` with the
+source's values kept (and so checked; a blank one stays blank, formulas without stored
+results are computed). A total that disagrees with the data is an error to review and
+is kept as an ordinary row, never replaced by a computed sum. Typed decimals ("11,0")
+are kept. The tables are merged into statistics.yaml through the store, so comments
+stay and an existing table is never overwritten: a taken id gets a suffix, and the
+report says so.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from .. import spreadsheets as sheets
 from .. import store
 from ..config import STATISTICS_FILE
 from ..errors import ConfigError, Problem
+from . import sheet_layout as layout
 from .report import ImportReport
 
 MAX_ID = 60  # leaves room for a suffix within the 64 characters of an id
@@ -48,18 +55,19 @@ def import_workbook(source: Path, into: Path, *, author: str = store.FALLBACK_NA
             where = f"{shown}: " if source.suffix.lower() == ".csv" else ""
             report.uncertain.append(f"{where}{grid}; not imported")
             continue
-        table, notes = table_from_grid(grid)
-        if table is None:
+        for n, (table, notes) in enumerate(tables_from_grid(grid)):
+            if table is None:
+                report.uncertain.extend(f"sheet {sheet!r}: {note}" for note in notes)
+                continue
+            wanted = slug(sheet) if n == 0 else f"{slug(sheet)}_{n + 1}"
+            table_id = _free_id(wanted, tables)
+            if table_id != wanted:
+                notes.append(f"the table {wanted!r} exists already: imported as {table_id!r}")
             report.uncertain.extend(f"sheet {sheet!r}: {note}" for note in notes)
-            continue
-        table_id = _free_id(slug(sheet), tables)
-        if table_id != slug(sheet):
-            notes.append(f"the table {slug(sheet)!r} exists already: imported as {table_id!r}")
-        report.uncertain.extend(f"sheet {sheet!r}: {note}" for note in notes)
-        tables[table_id] = _flow(table)
-        added[table_id] = f"Importerad från {shown}, bladet {sheet} ({grid.range})" + \
-            ("; kontrollera: " + "; ".join(notes) if notes else "")
-        report.count("tables")
+            tables[table_id] = _flow(table)
+            added[table_id] = f"Importerad från {shown}, bladet {sheet} ({grid.range})" + \
+                ("; kontrollera: " + "; ".join(notes) if notes else "")
+            report.count("tables")
     if added:
         _save(path, loaded, data, added, author, shown)
         report.written.append(path)
@@ -88,20 +96,33 @@ def _save(path: Path, loaded: store.Loaded, data: dict[str, Any], added: dict[st
     for table_id, note in added.items():
         tree["tables"].yaml_set_comment_before_after_key(table_id, before=note, indent=2)
     store.save(path, tree, loaded.version, author=author,
-               message=f"Tabeller importerade från {shown}")
+               message=f"Tabeller inlästa från {shown}")
 
 
 # --- one sheet -------------------------------------------------------------------------
 
+def tables_from_grid(grid: sheets.Grid) -> list[tuple[dict[str, Any] | None, list[str]]]:
+    """The tables on a sheet (sheet_layout finds them), each as table_from_grid."""
+    found = layout.blocks(grid)
+    if not found:
+        return [(None, [f"{grid.range} holds no table; not imported"])]
+    return [table_from_block(grid, block) for block in found]
+
+
 def table_from_grid(grid: sheets.Grid) -> tuple[dict[str, Any] | None, list[str]]:
-    """A table (plain data that validates) from a sheet's cells, and notes on what to
-    check; None (with the reason in the notes) when the sheet holds no table."""
+    """The first table on a sheet."""
+    return tables_from_grid(grid)[0]
+
+
+def table_from_block(grid: sheets.Grid,
+                     block: layout.Block) -> tuple[dict[str, Any] | None, list[str]]:
+    """A table (plain data that validates) from a block of a sheet's cells, and notes on
+    what to check; None (with the reason in the notes) when it holds no table."""
     notes: list[str] = []
-    body = [(i, row) for i, row in enumerate(grid.cells[1:], start=1)
-            if any(c.value is not None or c.formula for c in row)]
+    body = [(i, grid.cells[i][:block.width]) for i in block.rows]
     if not body:
         return None, [f"{grid.range} has only a heading row; not imported"]
-    columns = [_label(c) for c in grid.cells[0]]
+    columns = layout.columns(grid, block)
     values = [[_value(grid, i, j, cell, notes) for j, cell in enumerate(row[1:], start=1)]
               for i, row in body]
     labels = [_label(row[0]) for _i, row in body]
@@ -109,16 +130,40 @@ def table_from_grid(grid: sheets.Grid) -> tuple[dict[str, Any] | None, list[str]
     total = None
     if unit != "text" and len(body) > 1 and isinstance(labels[-1], str) and \
             labels[-1].casefold() in sheets.TOTAL_LABELS:
-        total = {"label": labels[-1], "values": [v for v, _p in values[-1]]}
+        given = [v for v, _p in values[-1]]
+        formulas = [cell.formula for cell in body[-1][1][1:]]
+        total = {"label": labels[-1]}
+        if not all(formulas):  # formulas without results: the sum is computed
+            total["values"] = given
         labels, values = labels[:-1], values[:-1]
-    table: dict[str, Any] = {"columns": columns,
-                             "rows": [[label, *(v for v, _p in row)]
-                                      for label, row in zip(labels, values, strict=True)]}
+    table: dict[str, Any] = {}
+    if block.title:
+        table["title"] = block.title
+    table["columns"] = columns
+    table["rows"] = [[label, *(v for v, _p in row)] for label, row in zip(labels, values,
+                                                                        strict=True)]
     if total is not None:
         table["total"] = total
     if unit != "number":
         table["unit"] = unit
+    decimals = _decimals(grid, block)
+    if decimals:
+        table["decimals"] = decimals
+    if (source := layout.source_line(block)) is not None:
+        table["source"] = source
     return _checked(table, notes)
+
+
+def _decimals(grid: sheets.Grid, block: layout.Block) -> int | None:
+    """The decimals typed ('11,0', '9,5'): kept when the figures all have as many."""
+    counts = set()
+    for i in block.rows:
+        for cell in grid.cells[i][1:]:
+            if isinstance(cell.value, str):
+                match = re.fullmatch(r"\s*[-+−]?[\d \u00a0]+[,.](\d+)\s*%?\s*", cell.value)
+                counts.add(len(match.group(1)) if match else 0)
+    counts.discard(0)
+    return counts.pop() if len(counts) == 1 else None
 
 
 def _label(cell: sheets.SheetCell) -> m.Cell:
@@ -148,8 +193,8 @@ def _unit(values: list[list[tuple[m.Cell, bool]]], notes: list[str]) -> str:
 
 
 def _checked(table: dict[str, Any], notes: list[str]) -> tuple[dict[str, Any] | None, list[str]]:
-    """The table as it validates: a total that disagrees is computed from the data instead
-    (noted); a table that cannot have a total keeps that row as data."""
+    """The table as it validates: a total that disagrees with the data is an error to
+    review, kept as an ordinary row (never replaced by a computed sum)."""
     try:
         m.Table.model_validate(table)
         return table, notes
@@ -157,20 +202,15 @@ def _checked(table: dict[str, Any], notes: list[str]) -> tuple[dict[str, Any] | 
         first = _message(e)
     total = table.get("total")
     if total is not None:
-        fallbacks = [
-            ({**table, "total": {"label": total["label"]}},
-             f"the {total['label']} row disagrees with the data ({first}); the total is "
-             "computed from the data instead"),
-            ({**{k: v for k, v in table.items() if k != "total"},
-              "rows": [*table["rows"], [total["label"], *total["values"]]]},
-             f"the {total['label']} row is kept as an ordinary row ({first})"),
-        ]
-        for candidate, note in fallbacks:
-            try:
-                m.Table.model_validate(candidate)
-                return candidate, [*notes, note]
-            except ValidationError:
-                continue
+        kept = {**{k: v for k, v in table.items() if k != "total"},
+                "rows": [*table["rows"], [total["label"], *(total.get("values") or [])]]}
+        try:  # never replaced by a computed sum: the given row stays, as the source has it
+            m.Table.model_validate(kept)
+            return kept, [*notes, f"error: the {total['label']} row disagrees with the data "
+                          f"({first}); it is kept as an ordinary row with the source's "
+                          "figures: correct the figures or the row, then make it the total"]
+        except ValidationError:
+            pass
     return None, [*notes, f"cannot be read as a table: {first}; not imported"]
 
 
