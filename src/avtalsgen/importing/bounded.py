@@ -71,7 +71,7 @@ def run_import(source: Path, into: Path, *, shown: str | None = None,
         _check_written(written, staged, shown)
         committer = WORD_AUTHOR if kind == "docx" else options["author"]
         _place(written, staged, into, versions, committer,
-               f"Importerad från {Path(shown).name}")
+               f"Inläst från {Path(shown).name}")  # the history finds imports by this
         report.written = [into / p.relative_to(staged) for p in written]
         return report
 

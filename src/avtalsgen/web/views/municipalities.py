@@ -100,9 +100,48 @@ def show(request: Request) -> Response:
               "can_edit": allowed(request, folder.name, "edit"),
               "can_reopen": allowed(request, folder.name, "edit")
               or allowed(request, folder.name, "approve")}
-    return page(request, "municipality.html", m=info, history=store.history(folder, 10),
+    history = store.history(folder, 10)
+    return page(request, "municipality.html", m=info, history=history,
                 saved=request.query_params.get("sparat"), review=review,
-                can_edit=review["can_edit"])
+                can_edit=review["can_edit"],
+                year=year_steps(info, state, history, shared(request)))
+
+
+# In the message of every import's commit ("Inläst från …", "… inläst"), any case.
+IMPORTED = "inläst"
+STEPS = ("Inläst", "Utkast", "På remiss", "Godkänd av en part", "Slutlig")
+
+
+def year_steps(info: dict[str, Any], state: approvals.State, history: list[Any],
+               shared_mode: bool) -> dict[str, Any]:
+    """Where the year's work stands: the steps, the current one, the next thing to do
+    and what blocks it (each blocker a problem that links to its field)."""
+    imported = any(IMPORTED in c.message.lower() for c in history)
+    blockers = [*info["problems"], *info["warnings"]]
+    if state.final:
+        current, next_step = 4, ("Dokumenten är slutliga. Ladda ner dem som PDF för "
+                                 "underskrift och arkiv.")
+    elif state.valid:
+        current = 3
+        waiting = [p for p in approvals.PARTIES if p not in state.parties]
+        next_step = ("Väntar på att " + " och ".join(f"{p}en" for p in waiting)
+                     + " godkänner samma innehåll.")
+    elif not blockers:
+        current = 2
+        next_step = ("Båda parter granskar dokumenten och godkänner dem här."
+                     if shared_mode else "Granska dokumenten och markera dem som slutliga.")
+    elif imported and history and IMPORTED in history[0].message.lower():
+        current, next_step = 0, "Granska det som lästes in och rätta det som behövs."
+    else:
+        current, next_step = 1, "Rätta det som hindrar att dokumenten blir slutliga."
+    labels = list(STEPS)
+    if state.valid and not state.final:
+        labels[3] = " och ".join(f"Godkänd av {a.party}en" for a in state.valid
+                                 if a.party) or labels[3]
+    steps = [{"label": label, "done": i < current, "current": i == current}
+             for i, label in enumerate(labels) if i != 0 or imported or current == 0]
+    return {"steps": steps, "next": next_step,
+            "blockers": blockers if current in (0, 1) else []}
 
 
 def _audit_withdrawn(request: Request, folder: Path, state: approvals.State) -> None:
