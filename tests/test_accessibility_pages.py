@@ -243,6 +243,16 @@ def test_axe_finds_no_violation_on_any_page_of_the_local_editor(chromium: Any,
             page.locator("form.editor button[name='form:action'][value=save]").first.click()
         expect(page.locator("main")).to_contain_text("Någon annan har sparat")
         axe(page, LOCAL, "Krock mellan två sparanden (409)", found)
+        # Last (it adds a document): what an import found, from a Word file.
+        word = page.request.get("/k/lulea/dok/verksamhetsplan/ladda-ner.docx").body()
+        visit(page, "/k/lulea")
+        page.locator("#import-fil").set_input_files(
+            {"name": "fjolaret.docx", "mimeType": "application/octet-stream", "buffer": word})
+        with page.expect_navigation(timeout=IMAGES_MS):
+            page.locator("#import-fil").locator("xpath=ancestor::form").locator(
+                "button[type=submit]").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("inläst")
+        axe(page, LOCAL, "Inläsningens resultat", found)
         errors = list(page.errors)
     MEASURED["pages"][LOCAL] = found
     assert not problems(found), "axe-core:\n" + problems(found)
