@@ -356,7 +356,7 @@ def test_both_parties_approve_and_it_becomes_final(fresh: Server) -> None:
     assert sorted((a.name, a.party) for a in state.valid) == [("kajsa", "kommun"),
                                                               ("per", "polis")]
     history = fresh.clients["reader"].get(f"/k/{OWN}/historik").text
-    assert "<title>Historik – lulea – avtalsgen</title>" in history
+    assert "<title>Historik – Luleå kommun – avtalsgen</title>" in history
     assert history.count("<h2>Godkännanden</h2>") == 1
     assert "kajsa" in history and "per" in history
     # The final documents name both approvals in their properties.

@@ -4,14 +4,13 @@ saved versions (a readable word diff, and the Word redline to download)."""
 from __future__ import annotations
 
 import contextlib
-import difflib
+import datetime as dt
 import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from docx import Document
-from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,6 +32,7 @@ from .common import (
     page,
     page_problems,
     posted_form,
+    public_detail,
     redirect,
     require,
     shared,
@@ -41,6 +41,7 @@ from .common import (
     user,
     validate,
 )
+from .worddiff import word_diff
 
 WORKING = "arbetskopia"  # the files as they are now, saved or not committed
 REV = re.compile(r"[0-9a-f]{7,40}")
@@ -180,10 +181,61 @@ def history(request: Request) -> Response:
     reviews = [e for e in found.audit_log(folder.name) if e.event in ("approve", "withdraw")] \
         if found is not None else []
     state = state_of(request, folder)
-    return page(request, "history.html", slug=folder.name, commits=store.history(folder),
-                documents=list(bundle.documents) if bundle else [], working=WORKING,
-                reviews=reviews, state=state,
+    commits = store.history(folder)
+    older = store.history(folder, SEARCHED)
+    documents = [(name, str(d.title)) for name, d in bundle.documents.items()] if bundle \
+        else []
+    since = {name: [(key, SINCE[key], c) for key, c in _since(folder, name, older).items()]
+             for name, _title in documents}
+    return page(request, "history.html", slug=folder.name, commits=commits,
+                documents=documents, working=WORKING, since=since, reviews=reviews,
+                state=state, said=_said(folder, bundle),
+                municipality=str(bundle.municipality.kommun.name) if bundle else folder.name,
                 withdrawn=[(a, approvals.withdrawn_by(folder, a)) for a in state.withdrawn])
+
+
+# The comparisons offered by default, by the name a link gives them.
+SINCE = {"inlasningen": "sedan inläsningen",
+         "godkand": "sedan senast godkända versionen",
+         "forra-aret": "sedan förra året"}
+SEARCHED = 1000  # commits looked through for them
+IMPORTED = ("inläst", "importerad från")  # the web's and the CLI's import commits
+
+
+def _since(folder: Path, doc: str, commits: list[store.Commit]) -> dict[str, store.Commit]:
+    """The commits the default comparisons start from, each only when it exists and
+    holds the document: its last import, the last approval recorded, and the last
+    commit before 1 January this year."""
+    name = f"{doc}.yaml"
+    new_year = dt.datetime(dt.date.today().year, 1, 1).astimezone()
+    candidates = {
+        "inlasningen": next((c for c in commits if name in c.files
+                             and any(w in c.message for w in IMPORTED)), None),
+        "godkand": next((c for c in commits if approvals.RECORD in c.files
+                         and "godkänd" in c.message), None),
+        "forra-aret": next((c for c in commits if c.date < new_year), None),
+    }
+    found = {}
+    for key, commit in candidates.items():
+        with contextlib.suppress(AvtalsgenError):
+            if commit is not None and store.file_at(folder / name, commit.rev) is not None:
+                found[key] = commit
+    return found
+
+
+def _said(folder: Path, bundle: Any) -> Callable[[str], str]:
+    """A commit message as a page shows it: the file or folder name it starts with
+    ("underlag: avsnittet … ändrat") replaced by what the editor calls it."""
+    names = {"municipality": "Kommunens uppgifter", "statistics": "Statistik"}
+    if bundle is not None:
+        names[folder.name] = str(bundle.municipality.kommun.name)
+        names.update({n: str(d.title) for n, d in bundle.documents.items()})
+
+    def said(message: str) -> str:
+        head, colon, rest = message.partition(": ")
+        return f"{names[head]}: {rest}" if colon and head in names else message
+
+    return said
 
 
 def _version(folder: Path, rev: str, tmp: Path) -> Path:
@@ -194,73 +246,76 @@ def _version(folder: Path, rev: str, tmp: Path) -> Path:
     try:
         return store.folder_at(folder, rev, tmp)
     except AvtalsgenError as e:
-        raise HTTPException(400, str(e)) from None
+        raise HTTPException(400, public_detail(str(e))) from None
 
 
-def _pair(request: Request) -> tuple[Path, str, bytes, bytes, str, str]:
+def _named(folder: Path, doc: str, rev: str) -> tuple[str, str]:
+    """(the commit or WORKING, how the page names it) of a version the URL names: a
+    default comparison's name, WORKING or a commit."""
+    if rev == WORKING:
+        return rev, "nuvarande filer"
+    commits = store.history(folder, SEARCHED)
+    if rev in SINCE:
+        found = _since(folder, doc, commits).get(rev)
+        if found is None:
+            raise HTTPException(404, f"Det finns ingen version att jämföra {SINCE[rev]}.")
+        return found.rev, f"{SINCE[rev].removeprefix('sedan ')} ({_when(found)})"
+    commit = next((c for c in commits if c.rev == rev), None)
+    return rev, (f"versionen {_when(commit)} av {commit.author}" if commit
+                 else "en äldre version")
+
+
+def _when(commit: store.Commit) -> str:
+    return commit.date.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _pair(request: Request) -> dict[str, Any]:
+    """The document in two versions (fran, till: a default comparison's name, a commit
+    or WORKING), rendered, with their names as the page shows them."""
     folder = folder_of(request)
-    old = request.query_params.get("fran", "")
-    new = request.query_params.get("till", WORKING)
     doc = request.query_params.get("dok", "")
-    sides = []
+    sides, names, title = [], [], doc
     with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:
-        for i, rev in enumerate((old, new)):
+        for i, asked in enumerate((request.query_params.get("fran", ""),
+                                   request.query_params.get("till", WORKING))):
+            rev, name = _named(folder, doc, asked)
             where = _version(folder, rev, Path(tmp) / str(i))
             try:
                 bundle = load(str(where.resolve()), where.parent)
                 if doc not in bundle.documents:
-                    raise HTTPException(404, f"Dokumentet {doc} finns inte i version {rev}.")
+                    raise HTTPException(404, f"Dokumentet finns inte i {name}.")
                 sides.append(render_bundle(bundle, [doc],
                                            status_counts=not shared(request))[doc])
+                title = str(bundle.documents[doc].title)
             except AvtalsgenError as e:
-                raise HTTPException(409, f"Version {rev} kan inte visas: {e}") from None
-    return folder, doc, sides[0], sides[1], old, new
-
-
-def _words(data: bytes) -> list[str]:
-    import io
-
-    document = Document(io.BytesIO(data))
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(c.text for c in row.cells))
-    return re.findall(r"\S+|\n", "\n".join(lines))
-
-
-def word_diff(old: bytes, new: bytes) -> tuple[Markup, int, int]:
-    """The new text with insertions and deletions marked (<ins>, <del>)."""
-    a, b = _words(old), _words(new)
-    out: list[str] = []
-    inserted = deleted = 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag in ("delete", "replace"):
-            deleted += i2 - i1
-            out.append(f"<del>{escape(' '.join(a[i1:i2]))}</del>")
-        if tag in ("insert", "replace"):
-            inserted += j2 - j1
-            out.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
-        if tag == "equal":
-            out.append(str(escape(" ".join(b[j1:j2]))))
-    html = " ".join(out).replace("\n", "<br>")
-    return Markup(html), inserted, deleted
+                raise HTTPException(409, f"{name.capitalize()} kan inte visas: "
+                                         f"{public_detail(str(e))}") from None
+            names.append(name)
+    return {"folder": folder, "doc": doc, "old": sides[0], "new": sides[1],
+            "old_name": names[0], "new_name": names[1], "title": title}
 
 
 def changes(request: Request) -> Response:
-    folder, doc, old, new, old_rev, new_rev = _pair(request)
-    html, inserted, deleted = word_diff(old, new)
-    return page(request, "changes.html", slug=folder.name, doc=doc, diff=html,
-                inserted=inserted, deleted=deleted, old=old_rev, new=new_rev,
-                query=request.url.query)
+    pair = _pair(request)
+    html, inserted, deleted = word_diff(pair["old"], pair["new"])
+    folder = pair["folder"]
+    bundle = page_problems(folder)[0]
+    return page(request, "changes.html", slug=folder.name, doc=pair["doc"],
+                title=pair["title"], diff=html, inserted=inserted, deleted=deleted,
+                old=pair["old_name"], new=pair["new_name"], query=request.url.query,
+                municipality=str(bundle.municipality.kommun.name) if bundle
+                else folder.name)
 
 
 def redline_docx(request: Request) -> Response:
-    folder, doc, old, new, old_rev, new_rev = _pair(request)
+    pair = _pair(request)
     from ...redline import redline
 
-    data = redline(old, new, author=author(request))
-    audit_download(request, folder, doc, f"ändringar {old_rev[:12]}..{new_rev[:12]}")
-    name = f"{folder.name}-{doc}-{old_rev[:7]}-{new_rev[:7]}-andringar.docx"
+    folder, doc = pair["folder"], pair["doc"]
+    data = redline(pair["old"], pair["new"], author=author(request))
+    audit_download(request, folder, doc, f"ändringar från {pair['old_name']} till "
+                                         f"{pair['new_name']}")
+    name = f"{folder.name}-{doc}-andringar.docx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                     "wordprocessingml.document",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
