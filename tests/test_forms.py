@@ -554,7 +554,7 @@ def test_model_level_problem_lands_on_the_table() -> None:
     html = str(forms.render("statistics", stats, "", {
         "tables.t": ["row 1 has 1 cells but there are 2 columns"],
         "tables.t.rows[0][0]": ["bad cell"]}))
-    assert re.search(r'<legend>Tabell: t</legend><p class="problem"[^>]*>row 1 has', html)
+    assert re.search(r'<legend>Tabell: T</legend><p class="problem"[^>]*>row 1 has', html)
     cell = next(a for tag, a in Page(html).elements if a.get("name") == "tables.t.rows[0][0]")
     assert cell.get("aria-invalid") == "true"
 

@@ -37,7 +37,7 @@ LABELS: dict[str, str] = {
     "content": "Innehåll", "background": "Bakgrund", "problem": "Problembild",
     "goals": "Mål", "goals_numbered": "Numrera målen", "sub_goals": "Delmål",
     "commitments": "Åtaganden", "responsible": "Ansvarig", "timeline": "Tidplan",
-    "methods": "Metod", "follow_up": "Uppföljning", "labels": "Egna etiketter",
+    "methods": "Metod", "follow_up": "Uppföljning", "labels": "Egna ord framför fälten",
     "continue": "Fortsätt numreringen", "format": "Format", "text": "Text",
     "footnote": "Fotnot", "style": "Stil", "bullets": "Punkter", "numbered": "Punkter",
     "clause": "Standardtext (nyckel)", "params": "Parametrar", "table": "Tabell (id)",
@@ -57,18 +57,81 @@ CONTEXT_LABELS: dict[tuple[str, str], str] = {
     ("Group", "heading"): "Rubrik i dokumentet", ("Total", "label"): "Radens etikett",
     ("MeasuresBlock", "measures"): "Handlingsplan (Brå)",
 }
+# Help under a field, written for a coordinator, where the model's description (written
+# for the YAML) is not: by (model, property) or property; "" shows none (the label says
+# it all). Other fields show their description, without repeating the label.
+HELP: dict[str | tuple[str, str], str] = {
+    "heading": "", "background": "", "problem": "", "goals": "", "commitments": "",
+    "responsible": "", "timeline": "", "methods": "", "text": "",
+    "sub_goals": "Skrivs ut som ”Delmål 1:”, ”Delmål 2:” och så vidare.",
+    "follow_up": "Hur det följs upp: vad som mäts, var siffrorna kommer ifrån och när.",
+    "goals_numbered": "Målen får nummer: 1, 2, 3 …",
+    "number_sections": "Underavsnitten får nummer: 1, 2 … eller 6.1, 6.2 …",
+    "numbering": "Hur underavsnitten numreras: första nummer, format (till exempel "
+                 "”Åtgärd {n}:”) och om numreringen fortsätter från föregående grupp.",
+    "in_toc": "Om rubriken står i innehållsförteckningen. Standard: rubriker upp till den "
+              "nivå dokumentet anger.",
+    "page_break_before": "Avsnittet börjar överst på en ny sida.",
+    "content": "Avsnittets text: stycken, listor, tabeller, diagram och bilder, i den "
+               "ordning de ska stå.",
+    "labels": "Om dokumentet ska ha andra ord än standardorden framför fälten, till "
+              "exempel ”Syfte:” i stället för ”Mål:”.",
+    "type": "Vilket slags dokument det är; det avgör hur dokumentet ser ut.",
+    "clause": "Vilken standardtext ur textbiblioteket som används.",
+    "toc_levels": "Hur många rubriknivåer innehållsförteckningen visar.",
+    "table": "Vilken av kommunens tabeller (under Statistik) som visas.",
+    "kommun": "", "polis": "", "period": "", "validity": "Exakta datum då överenskommelsen "
+    "gäller, om de behövs utöver perioden.",
+    "demonym": "Hur invånarna kallas (bara för kommunen).",
+    "header_name": "Namnet så som det står i sidhuvudet, till exempel ”LULEÅ KOMMUN”. "
+                   "Tomt: partens namn.",
+    "place_text": "Egen text i stället för orten, till exempel ”Strängnäs kommun”.",
+    "title_position": "Om undertecknarens titel står under eller ovanför namnet.",
+    "signatories": "Undertecknarna i den ordning de står i dokumentet. Behövs bara när ett "
+                   "dokument har underskrifter.",
+    "title_page": "En första sida med parterna, titeln, perioden och status. Utan den "
+                  "börjar titeln och texten på samma sida.",
+    "toc": "Rubriken för en innehållsförteckning, till exempel ”Innehåll”. Tomt: ingen "
+           "innehållsförteckning.",
+    "subtitle": "Tomt: kommunens och lokalpolisområdets namn med perioden.",
+    "cover": "Text som står på försättssidan under titeln.",
+    "closing": "Text som står efter sista avsnittet.",
+    "appendices": "Andra dokument som följer med som bilagor (Bilaga 1, 2 …).",
+    "tables": "Tabellerna som dokumentens tabeller och diagram visar.",
+    ("Table", "from"): "Läs tabellens kolumner och rader ur ett kalkylark eller en CSV-fil i "
+                       "stället för att skriva in dem; filen läses varje gång dokumenten tas "
+                       "fram.",
+}
+# Words of the YAML, not of the documents: a parenthesis holding one is left out of help.
+_DEVELOPER = re.compile(r"\s*\([^()]*(?:\b[a-z]+_[a-z_]+\b|true|false|\.yaml|templates/|"
+                        r"<[a-z]+>)[^()]*\)")
+
+
+def _help(prop: str, model_name: str | None, description: str, label: str) -> str:
+    """The help shown under a field (see HELP)."""
+    for key in ((model_name or "", prop), prop):
+        if key in HELP:
+            return HELP[key]
+    text = _DEVELOPER.sub("", " ".join(description.split()))
+    text = re.sub(r";\s*väljer mallen.*$", ".", text)
+    if text.rstrip(".").strip().lower() in ("", label.lower()):
+        return ""
+    return text
+
+
 # One item of an array, by the array's property name ("Avsnitt 2", "Mål 1").
 ITEM_LABELS: dict[str, str] = {
-    "sections": "Avsnitt", "content": "Block", "background": "Block", "problem": "Block",
-    "methods": "Block", "mandate": "Block", "reporting": "Block", "cover": "Block",
-    "closing": "Block", "goals": "Mål", "sub_goals": "Delmål", "commitments": "Åtagande",
+    "sections": "Avsnitt", "content": "Del", "background": "Del", "problem": "Del",
+    "methods": "Del", "mandate": "Del", "reporting": "Del", "cover": "Del",
+    "closing": "Del", "goals": "Mål", "sub_goals": "Delmål", "commitments": "Åtagande",
     "responsible": "Ansvarig", "timeline": "Tidplan", "follow_up": "Uppföljning",
     "members": "Medlem", "signatories": "Undertecknare", "documents": "Dokument",
     "appendices": "Bilaga", "bullets": "Punkt", "numbered": "Punkt", "causes": "Orsak",
     "measures": "Åtgärd", "text": "Stycke", "values": "Summa", "column_styles": "Kolumn",
     "columns": "Kolumn", "rows": "Rad", "tables": "Tabell", "params": "Parameter",
 }
-KEY_LABELS = {"tables": "Id", "params": "Namn"}
+KEY_LABELS = {"tables": "Kort namn (dokumenten hänvisar till tabellen med det)",
+              "params": "Namn"}
 # Union variants (the content blocks: model.BLOCK_KEYS, "plain" for a bare text).
 VARIANT_LABELS: dict[str, str] = {
     "plain": "Stycke", "text": "Text med fotnot", "heading": "Underrubrik",
@@ -101,7 +164,8 @@ LONG_ITEMS = frozenset({
     "closing", "goals", "sub_goals", "commitments", "follow_up", "bullets", "numbered",
     "timeline", "responsible", "plain",
 })
-APOSTROPHE_HINT = ("Lämna tomt för standard; skriv ' (en apostrof) för en tom text.")
+APOSTROPHE_HINT = ("Lämna tomt för att använda standard; skriv bara ' (en apostrof) för "
+                   "att inte visa någon text alls.")
 CELL_HINT = ("Tal sparas som tal; börja med ' för att spara något som ser ut som ett tal "
              "som text (t.ex. '2014).")
 
@@ -142,10 +206,7 @@ def _enum_label(value: Any) -> str:
         return "Ja"
     if value is False:
         return "Nej"
-    word = ENUM_LABELS.get(str(value))
-    if word is None or word.lower() == str(value).lower():
-        return word or str(value)
-    return f"{word} ({value})"
+    return ENUM_LABELS.get(str(value)) or str(value)
 
 
 def _option_value(value: Any) -> str:

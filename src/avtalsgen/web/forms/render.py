@@ -12,7 +12,7 @@ from markupsafe import escape
 from .controls import TABLE_FIELDS, _attrs, _button, _Controls, _hidden
 from .fields import _F, _id, _join, _text
 from .grid import _Grids
-from .labels import ITEM_LABELS, KEY_LABELS, LONG_ITEMS, _label, _variant_label
+from .labels import ITEM_LABELS, KEY_LABELS, LONG_ITEMS, _help, _label, _variant_label
 from .shapes import MISSING, _detect, _Shape, _table_pair
 
 
@@ -65,7 +65,8 @@ class _Renderer(_Grids, _Controls):
                 f = _F(_join(name, prop), required=prop in shape.required, ctx=prop)
                 parts.append(self.table_select(value.get(prop, MISSING), f))
                 continue
-            f = _F(_join(name, prop), _label(prop, shape.name, schema, child), description,
+            label = _label(prop, shape.name, schema, child)
+            f = _F(_join(name, prop), label, _help(prop, shape.name, description, label),
                    prop in shape.required, schema.get("default", MISSING), prop,
                    empty_text='""' in description + shape.description)
             parts.append(self.value(child, value.get(prop, MISSING), f))
@@ -115,8 +116,12 @@ class _Renderer(_Grids, _Controls):
                                                 else {}, entry)
             else:
                 inner = key_input + self.value(shape.item, item, child)
+            # An entry is named by its title where it has one (a table), else its key.
+            title = item.get("title") if isinstance(item, dict) else None
+            shown = title.strip() if isinstance(title, str) and title.strip() else \
+                key.replace("_", " ").replace("-", " ").capitalize()
             parts.append(self._fieldset("entry", _id("g", entry), entry,
-                                        escape(f"{singular}: {key}"), "", inner + remove))
+                                        escape(f"{singular}: {shown}"), "", inner + remove))
         parts.append(_button(f"add:{f.name}", "Lägg till", singular.lower()))
         return self._fieldset("map", _id("g", f.name), f.name, escape(f.label), f.help,
                               "".join(parts) + buttons)
