@@ -193,6 +193,16 @@ def test_a_coordinator_pastes_types_chooses_and_copies(page: Any, server: Server
     assert whole[0] == "Brottstyp\t2021\t2022\t2023\t2024\tPrognos"
     assert whole[5] == "Bedrägeri\t\t300\t310\t290\t280"
     timings["copy"] = time.perf_counter() - step
+    # One value pasted over a cell: a figure loses its thousands space, a label that
+    # looks like a number is marked as text, as the form reads them.
+    cell(page, f"{ROWS}[0][1]").click()
+    page.keyboard.press("Control+a")
+    paste(page, "1 046\r\n")
+    expect(cell(page, f"{ROWS}[0][1]")).to_have_value("1046")
+    cell(page, f"{ROWS}[0][0]").click()
+    page.keyboard.press("Control+a")
+    paste(page, "2019")
+    expect(cell(page, f"{ROWS}[0][0]")).to_have_value("'2019")
 
     # -- Brå's measures: a new measure typed in the grid -----------------------------
     step = time.perf_counter()
