@@ -360,7 +360,11 @@ def test_every_page_shows_the_avtalsgen_version_in_its_footer(page: Any) -> None
                  "/k/lulea/dok/verksamhetsplan/avsnitt/1.0", "/k/lulea/historik"):
         page.goto(path)
         footer = page.locator("footer").inner_text().strip()
-        assert footer == f"avtalsgen {__version__}", f"{path}: footer reads {footer!r}"
+        assert footer == f"avtalsgen {__version__} · Tillgänglighet", \
+            f"{path}: footer reads {footer!r}"
+        # The accessibility statement, linked from every page (DOS-lagen).
+        link = page.locator("footer").get_by_role("link", name="Tillgänglighet")
+        assert link.get_attribute("href") == "/tillganglighet", path
 
 
 def test_the_outline_shows_its_levels(page: Any) -> None:
