@@ -99,6 +99,15 @@ SEED_DOCUMENTS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI and str(problem) speak the environment's language (avtalsgen.messages):
+    tests read English whatever the machine's locale; tests of Swedish set LANG."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every seed municipality rendered once into a fresh output folder, as its config

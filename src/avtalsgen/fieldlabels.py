@@ -35,18 +35,22 @@ def parse_path(dotted: str) -> tuple[Any, ...]:
                  for m in _PART.finditer(dotted or ""))
 
 
-def label_of(kind: str, path: tuple[Any, ...] | str) -> str:
-    """The Swedish name of the field at path in a file of this kind."""
+def label_of(kind: str, path: tuple[Any, ...] | str,
+             names: dict[str, str] | None = None) -> str:
+    """The Swedish name of the field at path in a file of this kind. names: what to
+    call an entry of a mapping instead of its key (a table by its title)."""
     if isinstance(path, str):
         path = parse_path(path)
     if not path:
         return KIND_NAMES.get(kind, "Filen")
-    return SEPARATOR.join(labels_of(kind, tuple(path)))
+    return SEPARATOR.join(labels_of(kind, tuple(path), tuple(sorted((names or {}).items()))))
 
 
 @functools.lru_cache(maxsize=4096)
-def labels_of(kind: str, path: tuple[Any, ...]) -> tuple[str, ...]:
-    """One label per step of the path (items as "Avsnitt 2", entries as "Tabell x")."""
+def labels_of(kind: str, path: tuple[Any, ...],
+              names: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:
+    """One label per step of the path (items as "Avsnitt 2", entries as "Tabell x", or
+    by the name `names` gives the entry's key: "Tabell ”Anmälda brott”")."""
     try:
         from .web.forms import _root
         from .web.forms.labels import ITEM_LABELS, _label
@@ -75,7 +79,9 @@ def labels_of(kind: str, path: tuple[Any, ...]) -> tuple[str, ...]:
             # A row's items are its cells, by column.
             shape, ctx = shape.item, ("columns" if ctx == "rows" else ctx)
         elif shape.kind == "map":
-            out.append(f"{ITEM_LABELS.get(ctx, 'Post')} {part}")
+            name = dict(names).get(str(part))
+            out.append(f"{ITEM_LABELS.get(ctx, 'Post')} ”{name}”" if name
+                       else f"{ITEM_LABELS.get(ctx, 'Post')} {part}")
             shape = shape.item
         elif shape.kind == "object" and part in shape.props:
             child = shape.prop(part)

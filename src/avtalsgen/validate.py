@@ -395,10 +395,13 @@ def final_problems(bundle: Bundle) -> list[Problem]:
                                 message))
 
     stats_source = bundle.sources.get("statistics")
-    shown_tables = {block.table if isinstance(block, m.TableBlock) else block.chart.table
-                    for doc in bundle.documents.values()
-                    for block, _path in document_blocks(doc)
-                    if isinstance(block, (m.TableBlock, m.ChartBlock))}
+    shown_tables: dict[str, str] = {}  # table id -> the caption it is first shown with
+    for doc in bundle.documents.values():
+        for block, _path in document_blocks(doc):
+            if isinstance(block, m.TableBlock):
+                shown_tables.setdefault(block.table, block.caption or "")
+            elif isinstance(block, m.ChartBlock):
+                shown_tables.setdefault(block.chart.table, block.chart.caption)
     for table_id in sorted(shown_tables):
         table = bundle.statistics.tables.get(table_id)
         if table is not None and table.sample_data and stats_source is not None:
@@ -408,7 +411,8 @@ def final_problems(bundle: Bundle) -> list[Problem]:
                                         "the table {title} holds sample data (invented "
                                         "figures); put in the real figures and clear "
                                         "{field} before a final document"),
-                                        title=Quoted(table.title or table_id),
+                                        title=Quoted(table.title or shown_tables[table_id]
+                                                      or table_id),
                                         field=FieldRef("statistics", path, leaf=True))))
     signed = any(isinstance(block, m.SignaturesBlock) for doc in bundle.documents.values()
                  for block, _path in document_blocks(doc))

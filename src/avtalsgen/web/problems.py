@@ -89,7 +89,12 @@ def describe(problem: Problem, slug: str, titles: dict[str, str]) -> tuple[str, 
         return "", ""
     kind = kind_of(file)
     path = parse_path(problem.field)
-    label = label_of(kind, path) if path else _file_label(kind, file, titles)
+    named = path
+    if problem.msg is not None and problem.msg.msgid.startswith("unknown key"):
+        named = path[:-1]  # a key the forms do not know: named by where it is
+    names = {k.removeprefix("table:"): v for k, v in titles.items() if k.startswith("table:")}
+    label = (label_of(kind, named, names if kind == "statistics" else None) if named
+             else _file_label(kind, file, titles))
     base = f"/k/{quote(slug, safe='')}/{page}"
     if kind == "document":
         section = _section(path)
@@ -108,11 +113,12 @@ def _file_label(kind: str, file: Path, titles: dict[str, str]) -> str:
 
 
 def _section(path: tuple[Any, ...]) -> str:
-    """'1.2' for a path inside sections[0].sections[1], else ''."""
+    """The section page's address ('0.1', its indices as the editor's URLs give them)
+    for a path inside sections[0].sections[1], else ''."""
     numbers: list[str] = []
     i = 0
     while i + 1 < len(path) and path[i] == "sections" and isinstance(path[i + 1], int):
-        numbers.append(str(path[i + 1] + 1))
+        numbers.append(str(path[i + 1]))
         i += 2
     return ".".join(numbers)
 

@@ -219,22 +219,46 @@ def shown_problem(problem: Problem) -> ShownProblem:
     """One problem for a page (a template's `shown_problem(p)`), as `shown` gives them."""
     if isinstance(problem, ShownProblem):
         return problem
-    return ShownProblem(problem, detail=public_detail)
+    folder = Path(str(problem.file)).parent  # as the server's folders name it
+    return ShownProblem(problem, detail=public_detail,
+                        titles=_titles(folder) if folder.name and folder.is_dir() else {})
 
 
 def _titles(folder: Path) -> dict[str, str]:
-    """Document titles by file stem, for naming a document's problems by its title."""
+    """Names for problems: document titles by file stem, and "table:<id>" the title of
+    a statistics table (or the caption it is shown with in a document)."""
     out: dict[str, str] = {}
     try:
-        for path in folder.glob("*.yaml"):
-            if path.name in ("municipality.yaml", "statistics.yaml", "approvals.yaml"):
-                continue
+        for path in sorted(folder.glob("*.yaml")):
             data = validation.plain_file(path)[1]
-            if isinstance(data, dict) and isinstance(data.get("title"), str):
-                out[path.stem] = data["title"].strip()
-    except (OSError, AvtalsgenError):
+            if path.name == "statistics.yaml":
+                for key, table in ((data or {}).get("tables") or {}).items():
+                    if isinstance(table, dict) and isinstance(table.get("title"), str):
+                        out[f"table:{key}"] = table["title"].strip().rstrip(".")
+            elif isinstance(data, dict) and path.name not in ("municipality.yaml",
+                                                              "approvals.yaml"):
+                if isinstance(data.get("title"), str):
+                    out[path.stem] = data["title"].strip()
+                for key, caption in _captions(data):
+                    out.setdefault(f"table:{key}", caption)
+    except (OSError, AvtalsgenError, AttributeError):
         pass
     return out
+
+
+def _captions(data: Any) -> list[tuple[str, str]]:
+    """(table id, caption) of every table and chart block in a document's data."""
+    found: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        block = data.get("chart") if isinstance(data.get("chart"), dict) else data
+        if isinstance(block.get("table"), str) and isinstance(block.get("caption"), str):
+            found.append((block["table"], block["caption"].strip().rstrip(".")))
+        for value in data.values():
+            found += _captions(value)
+    elif isinstance(data, list):
+        for value in data:
+            found += _captions(value)
+    return found
 
 
 def page_problems(folder: Path) -> tuple[Bundle | None, list[Problem], list[Problem]]:
