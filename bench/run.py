@@ -15,12 +15,13 @@ machine slows both sides of a pair alike.
    the same template and context: the naive loop (load the template, render, save)
    and the same loop with Jinja compiles cached (`functools.lru_cache` on the
    environment's `from_string`, which docxtpl calls for every part of every render).
-2. batch: N synthetic municipalities made from the seed configs and the `init`
-   example (all five document types) with varied names and figures, rendered with
-   `python -m avtalsgen render --all --jobs J` by the working tree and by a git
-   revision (--against; default the newest release tag, or HEAD without one: the
-   committed code) exported to a temporary folder; wall time, documents per second
-   and peak memory.
+2. batch: N distinct synthetic municipalities made from the seed configs and the
+   `init` example (all five document types; bench/synthetic.py varies names, texts,
+   figures, sections and table rows), rendered with `python -m avtalsgen render --all
+   --jobs J` by the working tree and by a git revision (--against; default the newest
+   release tag, or HEAD without one: the committed code) exported to a temporary
+   folder; wall time, documents per second and peak memory. N plain copies of the
+   sources are measured alongside as a separate line, since copies flatter caches.
 3. rerun: after one full render, `render --all` again with nothing changed, after
    only touching one municipality's file, and after changing one.
 4. startup: `avtalsgen --version` against `python3 -c pass`.
@@ -37,7 +38,6 @@ import functools
 import io
 import os
 import platform
-import random
 import shutil
 import statistics
 import subprocess
@@ -49,6 +49,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = ["lulea", "skelleftea", "strangnas"]
@@ -171,43 +174,25 @@ def bench_document(rounds: int) -> list[str]:
 
 # --- 2. batch ------------------------------------------------------------------------
 
-def make_synthetic(root: Path, n: int, seed: int = 2026, code: Path = REPO) -> None:
-    """n municipalities cycling through the seeds and the init example, varied.
-
-    The seeds and the example come from `code` (a checkout or an exported revision),
-    made with that code's `init`, so that every side of a comparison can read them.
-    """
-    rng = random.Random(seed)
-    root.mkdir(parents=True, exist_ok=True)
-    examples = Path(tempfile.mkdtemp(prefix="example-", dir=root.parent))
+def _sources(code: Path, into: Path) -> list[Path]:
+    """The seeds and the `init` example of `code` (a checkout or an exported revision),
+    made with that code's `init`, so that every side of a comparison can read them."""
     subprocess.run([sys.executable, "-m", "avtalsgen", "init", "exempelby", "--root",
-                    str(examples), "--name", "Exempelby"], check=True, capture_output=True,
+                    str(into), "--name", "Exempelby"], check=True, capture_output=True,
                    env=_env(code / "src"))
-    sources = [code / "municipalities" / s for s in SEEDS] + [examples / "exempelby"]
-    for i in range(n):
-        source = sources[i % len(sources)]
-        target = root / f"ort{i:03d}"
-        shutil.copytree(source, target)
-        muni_path = target / "municipality.yaml"
-        muni = yaml.safe_load(muni_path.read_text(encoding="utf-8"))
-        name = f"Ort{i:03d}"
-        muni["kommun"]["name"] = f"{name} kommun"
-        muni["kommun"]["short_name"] = name
-        muni["polis"]["name"] = f"Lokalpolisområde {name}"
-        muni_path.write_text(yaml.safe_dump(muni, allow_unicode=True, sort_keys=False),
-                             encoding="utf-8")
-        stats_path = target / "statistics.yaml"
-        if stats_path.exists():
-            stats = yaml.safe_load(stats_path.read_text(encoding="utf-8"))
-            for table in stats["tables"].values():
-                factor = rng.uniform(0.7, 1.3)
-                table["rows"] = [[row[0]] + [round(v * factor) if isinstance(v, int) else
-                                             round(v * factor, 1) if isinstance(v, float)
-                                             else v for v in row[1:]] for row in table["rows"]]
-                if table.get("total"):
-                    table["total"].pop("values", None)
-            stats_path.write_text(yaml.safe_dump(stats, allow_unicode=True, sort_keys=False),
-                                  encoding="utf-8")
+    return [code / "municipalities" / s for s in SEEDS] + [into / "exempelby"]
+
+
+def make_synthetic(root: Path, n: int, seed: int = 2026, code: Path = REPO,
+                   copies: bool = False) -> None:
+    """n distinct municipalities made from the seeds and the init example
+    (bench/synthetic.py); with copies, n copies of them differing in folder name only."""
+    examples = Path(tempfile.mkdtemp(prefix="example-", dir=root.parent))
+    sources = _sources(code, examples)
+    if copies:
+        synthetic.make_copies(root, sources, n)
+    else:
+        synthetic.make_distinct(root, sources, n, seed)
     shutil.rmtree(examples)
 
 
@@ -268,50 +253,66 @@ def export_revision(rev: str, into: Path) -> str:
 
 def bench_batch(sizes: list[int], jobs_list: list[int], repeat: int,
                 against: str | None) -> list[str]:
+    """Distinct municipalities with the working tree and `against`, and (a separate
+    line, never a claim) copies of the sources with the working tree, alternating."""
     rows, comparisons = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        sides = [("working tree", REPO / "src")]
+        tree = REPO / "src"
+        sides = [("working tree", tree, "distinct"), ("working tree", tree, "copies")]
         code = REPO
         if against:
             label = export_revision(against, Path(tmp) / "rev")
             code = Path(tmp) / "rev"
-            sides.insert(0, (label, code / "src"))
-        for _, src in sides:
+            sides.insert(0, (label, code / "src", "distinct"))
+        for _, src, _ in sides:
             _check_imports(src)
         for n in sizes:
-            root = Path(tmp) / f"m{n}"
-            make_synthetic(root, n, code=code)
+            roots = {kind: Path(tmp) / f"m{n}-{kind}" for kind in ("distinct", "copies")}
+            for kind, root in roots.items():
+                make_synthetic(root, n, code=code, copies=kind == "copies")
             for jobs in jobs_list:
-                results: dict[str, list[tuple[float, int, int]]] = {s: [] for s, _ in sides}
+                results: dict[int, list[tuple[float, int, int]]] = {i: [] for i in
+                                                                     range(len(sides))}
                 for r in range(repeat):  # A B A B …, each into a fresh output folder
-                    for side, src in sides:
-                        out = Path(tmp) / f"out-{n}-{jobs}-{r}-{len(results[side])}"
+                    for i, (_, src, kind) in enumerate(sides):
+                        out = Path(tmp) / f"out-{n}-{jobs}-{r}-{i}"
                         cache = Path(tempfile.mkdtemp(dir=tmp, prefix="cache-"))
-                        wall, peak = run_measured(render_all(root, out, jobs),
+                        wall, peak = run_measured(render_all(roots[kind], out, jobs),
                                                   _env(src, cache))
-                        results[side].append((wall, peak, len(list(out.rglob("*.docx")))))
+                        results[i].append((wall, peak, len(list(out.rglob("*.docx")))))
                         shutil.rmtree(out)
-                for side, _ in sides:
-                    wall = statistics.median(w for w, _, _ in results[side])
-                    peak = max(p for _, p, _ in results[side])
-                    docs = results[side][0][2]
-                    rows.append(f"| {n} | {jobs} | {side} | {docs} | {wall:.1f} s | "
+                for i, (side, _, kind) in enumerate(sides):
+                    wall = statistics.median(w for w, _, _ in results[i])
+                    peak = max(p for _, p, _ in results[i])
+                    docs = results[i][0][2]
+                    what = "distinct" if kind == "distinct" else \
+                        f"copies of {len(SEEDS) + 1} (not a claim)"
+                    rows.append(f"| {n} {what} | {jobs} | {side} | {docs} | {wall:.1f} s | "
                                 f"{docs / wall:.1f} | {peak} MB |")
+                new, copies = results[len(sides) - 2], results[len(sides) - 1]
+                median, iqr, extremes = spread([c[0] / d[0] for d, c in
+                                                 zip(new, copies, strict=True)])
+                comparisons.append(f"- {n} municipalities, `--jobs {jobs}`: copies take "
+                                   f"{median} the time of distinct ones (pairs' IQR {iqr}, "
+                                   f"min–max {extremes}).")
                 if against:
-                    old, new = (results[s] for s, _ in sides)
+                    old = results[0]
                     median, iqr, extremes = spread([o[0] / w[0] for o, w in
                                                      zip(old, new, strict=True)])
                     docs_note = "" if old[0][2] == new[0][2] else \
                         f" (**different document counts: {old[0][2]} and {new[0][2]}**)"
-                    comparisons.append(f"- {n} municipalities, `--jobs {jobs}`: the working "
-                                       f"tree is {median} as fast as {sides[0][0]} (pairs' "
-                                       f"IQR {iqr}, min–max {extremes}){docs_note}.")
-    return ["### 2. Batch: synthetic municipalities, all document types", "",
+                    comparisons.append(f"- {n} distinct municipalities, `--jobs {jobs}`: the "
+                                       f"working tree is {median} as fast as {sides[0][0]} "
+                                       f"(pairs' IQR {iqr}, min–max {extremes}){docs_note}.")
+    return ["### 2. Batch: distinct synthetic municipalities, all document types", "",
             f"Median wall time of {repeat} runs per side (`python -m avtalsgen render --all "
             "-q --jobs J`, each into a fresh output folder and with an empty cache folder); "
-            + (f"the sides alternate, {sides[0][0]} first in each pair; " if against else "")
-            + "peak memory is the largest resident set of the command or any of its "
-            "workers.", "",
+            "the sides alternate in each round (" + ", then ".join(
+                f"{s} on {k}" for s, _, k in sides) + "); peak memory is the largest "
+            "resident set of the command or any of its workers. \"distinct\": each "
+            "municipality with its own name, texts, figures, sections and table rows "
+            "(bench/synthetic.py); \"copies\": the same sources copied, which parts "
+            "cached per content flatter.", "",
             "| municipalities | jobs | code | documents | wall time | documents/s | "
             "peak memory |", "|---|---|---|---|---|---|---|", *rows, "", *comparisons,
             *([""] if comparisons else [])]
