@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from avtalsgen.web import formfields
 from avtalsgen.web.app import create_app
+from avtalsgen.web.forms.labels import ITEM_LABELS
 
 SECTION = "/k/skelleftea/dok/underlag/avsnitt/0"
 FILE = "skelleftea/underlag.yaml"
@@ -166,7 +167,7 @@ def test_an_outline_change_refused_is_applied_in_one_click(client: TestClient,
     move = {formfields.CSRF: token, formfields.VERSION: version, "op": "down", "path": "0"}
     answer = client.post(doc + "/disposition", data=move)
     assert answer.status_code == 409
-    assert "Avsnitt 1 › Rubrik" in answer.text
+    assert f"{ITEM_LABELS['sections']} 1 › Rubrik" in answer.text
     mine = posted_forms(answer.text)["Använd min version"]
     assert client.post(doc + "/disposition", data=mine,
                        follow_redirects=False).status_code == 303
