@@ -300,7 +300,7 @@ def test_second_browser_saving_the_same_version_gets_the_conflict_page(
         found = _axe_violations(second)
         assert not found, "axe-core on the conflict page:\n" + "\n".join(found)
         # The way back opens the saved version, with the first editor's title.
-        second.get_by_role("link", name="Öppna den sparade versionen").click()
+        second.get_by_role("link", name="Behåll den sparade versionen").click()
         expect(second.get_by_label("Titel", exact=True)).to_have_value(
             "Första redaktörens titel")
 
