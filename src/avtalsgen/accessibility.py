@@ -23,6 +23,12 @@ def _text(el: etree._Element) -> str:
     return "".join(t.text or "" for t in el.iter(f"{{{W}}}t"))
 
 
+def _values(element: etree._Element, path: str) -> list[str]:
+    """The attribute values an XPath selects (`.../@w:val`), as text."""
+    found = element.xpath(path, namespaces=NS)
+    return [str(value) for value in found] if isinstance(found, list) else []
+
+
 def audit(path: Path) -> list[str]:
     problems: list[str] = []
     with zipfile.ZipFile(path) as z:
@@ -30,7 +36,7 @@ def audit(path: Path) -> list[str]:
         styles = etree.fromstring(z.read("word/styles.xml"))
         core = z.read("docProps/core.xml").decode("utf-8")
 
-    lang = styles.xpath("//w:docDefaults//w:lang/@w:val", namespaces=NS)
+    lang = _values(styles, "//w:docDefaults//w:lang/@w:val")
     if not lang or not lang[0].startswith("sv"):
         problems.append(f"document language is not Swedish in the styles ({lang})")
     if "<dc:language>sv-SE</dc:language>" not in core:
@@ -38,7 +44,7 @@ def audit(path: Path) -> list[str]:
 
     previous = 0
     for p in body.iter(f"{{{W}}}p"):
-        style = p.xpath("./w:pPr/w:pStyle/@w:val", namespaces=NS)
+        style = _values(p, "./w:pPr/w:pStyle/@w:val")
         match = HEADING.match(style[0]) if style else None
         if not match:
             continue

@@ -221,6 +221,7 @@ def _xy(fig: Figure, renderer: RendererBase, chart: m.Chart, table: m.Table,
         n = len(series)
         width = 0.6 if chart.stacked else 0.8 / max(n, 1)
         above, below = [0.0] * len(xs), [0.0] * len(xs)  # stacks grow away from zero
+        at: Sequence[float]
         for i, (name, values) in enumerate(series):
             if chart.stacked:
                 shown = [v if math.isfinite(v) else 0.0 for v in values]
@@ -244,6 +245,9 @@ def _xy(fig: Figure, renderer: RendererBase, chart: m.Chart, table: m.Table,
             ax.plot(xs, values, label=name, color=PALETTE[i % len(PALETTE)],
                     marker=MARKERS[i % len(MARKERS)],
                     linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6)
+        finite = [v for _, values in series for v in values if math.isfinite(v)]
+        if chart.axis_from_zero and all(v >= 0 for v in finite):
+            ax.set_ylim(bottom=0)  # as the native chart: a small change is not made large
     ax.set_xlim(-0.5, max(len(labels), 1) - 0.5)
     number = _number(table)
     from matplotlib.ticker import FuncFormatter
@@ -276,7 +280,7 @@ def _xy(fig: Figure, renderer: RendererBase, chart: m.Chart, table: m.Table,
                      PLOT_HEIGHT_IN / height0))
     box, ylabels = _inches(ax, renderer), _label_box(ax.yaxis, renderer)
     left, right = PAD_IN + box.x0 - ylabels.x0, WIDTH_IN - PAD_IN
-    above = max(0.0, ylabels.y1 - box.y1)
+    over = max(0.0, ylabels.y1 - box.y1)  # tick labels above the plot
     for _ in range(3):
         ax.set_position((left / WIDTH_IN, 0.3, (right - left) / WIDTH_IN,
                          PLOT_HEIGHT_IN / height0))
@@ -287,9 +291,9 @@ def _xy(fig: Figure, renderer: RendererBase, chart: m.Chart, table: m.Table,
         if grow_left + grow_right < 1e-3:
             break
         left, right = left + grow_left, right - grow_right
-    below = max(box.y0 - min(xlabels.y0, ylabels.y0), 6 / 72)  # 6 pt: the tick marks
-    top = PAD_IN + banner_h + (GAP_IN if banner is not None else 0.0) + above
-    height = top + PLOT_HEIGHT_IN + below + leg_h + PAD_IN
+    under = max(box.y0 - min(xlabels.y0, ylabels.y0), 6 / 72)  # 6 pt: the tick marks
+    top = PAD_IN + banner_h + (GAP_IN if banner is not None else 0.0) + over
+    height = top + PLOT_HEIGHT_IN + under + leg_h + PAD_IN
     fig.set_size_inches(WIDTH_IN, height)
     ax.set_position((left / WIDTH_IN, (height - top - PLOT_HEIGHT_IN) / height,
                      (right - left) / WIDTH_IN, PLOT_HEIGHT_IN / height))
@@ -353,10 +357,12 @@ def _figure(chart: m.Chart, table: m.Table) -> Figure:
 
 def render_png(chart: m.Chart, table: m.Table) -> bytes:
     """The chart as PNG bytes: 6.3 in wide at 200 dpi, the same bytes for the same input."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
     fig = _figure(chart, table)
     canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # _figure draws with Agg
     canvas.draw()
     width, height = canvas.get_width_height()
     image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA",

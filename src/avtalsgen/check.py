@@ -112,11 +112,11 @@ def check_template(path: Path) -> list[Problem]:
                                         f"unknown field {node.attr!r} (no item of the "
                                         "context has it) in paragraph "
                                         f"{_near(lines, node.lineno)!r}"))
-        for node in ast.find_all(nodes.Filter):
-            if node.name not in env.filters:
+        for used in ast.find_all(nodes.Filter):
+            if used.name not in env.filters:
                 problems.append(Problem(path, None, part_name,
-                                        f"unknown filter {node.name!r} in paragraph "
-                                        f"{_near(lines, node.lineno)!r}"))
+                                        f"unknown filter {used.name!r} in paragraph "
+                                        f"{_near(lines, used.lineno)!r}"))
     return problems
 
 

@@ -92,9 +92,9 @@ class _PyLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver):
 
 
 try:  # libyaml scans, parses and composes about ten times faster than PyYAML's Python
-    from yaml.cyaml import CParser
+    from yaml._yaml import CParser  # what yaml.cyaml imports too
 
-    class _CLoader(CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _CLoader(CParser, SafeConstructor, Resolver):
         """libyaml, which refuses more than 1 000 levels itself while composing; the
         walk over its nodes holds our bound."""
 
@@ -103,7 +103,7 @@ try:  # libyaml scans, parses and composes about ten times faster than PyYAML's 
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
 
-    _Loader: type[SafeConstructor] = _CLoader
+    _Loader: type[_PyLoader | _CLoader] = _CLoader
 except ImportError:  # PyYAML built without libyaml
     _Loader = _PyLoader
 

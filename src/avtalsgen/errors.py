@@ -5,7 +5,8 @@ Anything that is not an `AvtalsgenError` is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,15 @@ class Problem:
     line: int | None
     field: str
     message: str
-    msg: Msg | None = field(default=None, compare=False)
+    msg: Msg | None = dataclasses.field(default=None, compare=False)
 
-    def __post_init__(self) -> None:
-        if isinstance(self.message, Msg):
-            object.__setattr__(self, "msg", self.message)
-        if self.msg is not None:
-            object.__setattr__(self, "message", self.msg.render("en"))
+    def __init__(self, file: Path | str, line: int | None, field: str, message: str | Msg,
+                 msg: Msg | None = None) -> None:
+        if isinstance(message, Msg):
+            msg = message
+        for name, value in (("file", file), ("line", line), ("field", field), ("msg", msg),
+                            ("message", msg.render("en") if msg is not None else message)):
+            object.__setattr__(self, name, value)
 
     def text(self, lang: str) -> str:
         """The message alone, in lang (a message given as text is shown as it is)."""
@@ -91,8 +94,8 @@ class Bug(Exception):
         self.target = target
         self.summary = error if isinstance(error, str) else \
             f"{type(error).__name__}: {error}"
-        self.traceback = trace if trace is not None else "".join(
-            traceback.format_exception(error))
+        self.traceback = trace if trace is not None else "" if isinstance(error, str) else \
+            "".join(traceback.format_exception(error))
         self.log = log
         super().__init__(self.summary)
 

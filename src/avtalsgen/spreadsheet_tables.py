@@ -4,6 +4,7 @@ as typed tables and problems that name the sheet and the cell."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from . import model as m
 from .config import Source, dotted
 from .errors import Problem
 from .formatting import procent
+from .messages import Msg
 from .spreadsheets import (
     MAX_CELL_PROBLEMS,
     SUFFIXES,
@@ -26,7 +28,7 @@ from .spreadsheets import (
 
 
 class _CellProblems(Exception):
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: Sequence[tuple[str, str | Msg]]) -> None:
         self.problems = problems  # (key of `from` or "", message)
 
 
@@ -181,9 +183,10 @@ def _located(error: ValidationError, grid: Grid) -> list[tuple[str, str]]:
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"].endswith("_type") or err["type"].endswith("_parsing"):
             continue  # a cell that fits no member of the Cell union: reported as such below
-        if loc[:1] == ["rows"] and len(loc) >= 3:
+        if loc[:1] == ["rows"] and len(loc) >= 3 and isinstance(loc[1], int) and \
+                isinstance(loc[2], int):
             out[("", f"{grid.ref(_sheet_row(grid, loc[1]), loc[2])}: {message}")] = None
-        elif loc[:1] == ["columns"] and len(loc) >= 2:
+        elif loc[:1] == ["columns"] and len(loc) >= 2 and isinstance(loc[1], int):
             out[("", f"{grid.ref(0, loc[1])}: {message}")] = None
         else:
             out[("", f"{grid.sheet}!{grid.range}: {message}")] = None

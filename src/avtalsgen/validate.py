@@ -308,9 +308,9 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                 "in municipality.yaml"), field=FieldRef("municipality",
                                                          ("signing", "signatories"))))
         elif isinstance(block, m.ImageBlock):
-            problem = picture_problem(folder, block.image.file)
-            if problem:
-                report(("image", "file"), problem)
+            unusable = picture_problem(folder, block.image.file)
+            if unusable:
+                report(("image", "file"), unusable)
         elif isinstance(block, m.GroupBlock) and getattr(muni.organisation, block.group) is None:
             report(("group",), Msg(N_("organisation.{group} is not defined in "
                                       "municipality.yaml"), group=block.group,
@@ -322,15 +322,15 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
         for block, path in group_blocks(muni):
             check(block, path, muni_source, None)
         if muni.logo is not None:
-            problem = picture_problem(folder, muni.logo)
-            if problem:
+            unusable = picture_problem(folder, muni.logo)
+            if unusable:
                 problems.append(Problem(muni_source.path, muni_source.line_of(("logo",)),
-                                        "logo", problem))
+                                        "logo", unusable))
     for doc_type in sorted({doc.type for doc in documents.values()}):
-        path = files.template_for(folder, doc_type)
-        if path.parent.parent == folder:
-            problems.extend(Problem(path, None, "", p)
-                            for p in files.override_problems(folder, path))
+        template = files.template_for(folder, doc_type)
+        if template.parent.parent == folder:
+            problems.extend(Problem(template, None, "", p)
+                            for p in files.override_problems(folder, template))
     for name, doc in documents.items():
         source = sources[name]
         for block, path in document_blocks(doc):
@@ -356,12 +356,13 @@ def chart_data_problem(chart: m.Chart, table: m.Table) -> Msg | None:
         # A pie draws one series: the first row (or the first value column).
         values = ([row[1] for row in table.rows] if chart.series == "columns"
                   else table.rows[0][1:])
-        if any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in values):
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(numbers) < len(values):
             return Msg(N_("a pie chart needs a number in every cell of its series (no blanks "
                           "or text)"))
-        if any(v < 0 for v in values):
+        if any(v < 0 for v in numbers):
             return Msg(N_("a pie chart cannot show negative values"))
-        if sum(values) <= 0:
+        if sum(numbers) <= 0:
             return Msg(N_("a pie chart needs at least one value above zero"))
     return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from .messages import N_, Choices, FieldRef, MessageError, Msg, Quoted
@@ -53,7 +54,7 @@ OTHER = N_("invalid value (got {value}): {detail}")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 
-def message(err: dict[str, Any], path: tuple[Any, ...], kind: str,
+def message(err: Mapping[str, Any], path: tuple[Any, ...], kind: str,
             field_names: set[str]) -> Msg:
     """The catalogued message of one Pydantic error at path in a file of kind."""
     etype = str(err["type"])

@@ -69,7 +69,7 @@ def run_import(source: Path, into: Path, *, shown: str | None = None,
         report = _work(request, paths)
         written = list(dict.fromkeys(report.written))
         _check_written(written, staged, shown)
-        committer = WORD_AUTHOR if kind == "docx" else options["author"]
+        committer = WORD_AUTHOR if kind == "docx" else author or store.FALLBACK_NAME
         _place(written, staged, into, versions, committer,
                f"Inläst från {Path(shown).name}")  # the history finds imports by this
         report.written = [into / p.relative_to(staged) for p in written]

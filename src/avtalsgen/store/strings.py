@@ -23,7 +23,7 @@ from .yamlfile import DEFAULT_STYLE, _dump, _pyyaml_load, _same, _scalar
 _NOT_IN_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
-def _fits(node: ScalarString) -> bool:
+def _fits(node: FoldedScalarString | LiteralScalarString) -> bool:
     """ruamel writes node in its block style (| or >) and PyYAML reads the text back."""
     text = str(node)
     # Text starting with white space needs an indentation indicator (|2), which ruamel
@@ -42,6 +42,13 @@ def _fits(node: ScalarString) -> bool:
         return False
 
 
+def _keep_comment(old: Any, made: Any) -> None:
+    """A block scalar's comment (after its | or >) onto its replacement; ruamel keeps it
+    in a slot its types do not declare, hence Any."""
+    if getattr(old, "comment", None) is not None:
+        made.comment = old.comment
+
+
 def _string_node(old: Any, new: str, *, block_ok: bool) -> Any:
     """A changed string, in the style of the value it replaces where the text allows."""
     if old is not None and _same(_scalar(old), new):
@@ -49,14 +56,12 @@ def _string_node(old: Any, new: str, *, block_ok: bool) -> Any:
     if isinstance(old, FoldedScalarString):
         made = FoldedScalarString(new)
         made.fold_pos = _refold(old, new)
-        if getattr(old, "comment", None) is not None:
-            made.comment = old.comment
+        _keep_comment(old, made)
         if _fits(made):
             return made
     if isinstance(old, LiteralScalarString):
         made = LiteralScalarString(new)
-        if getattr(old, "comment", None) is not None:
-            made.comment = old.comment
+        _keep_comment(old, made)
         if _fits(made):
             return made
     if "\n" in new.rstrip("\n") and block_ok and _fits(LiteralScalarString(new)):

@@ -61,6 +61,7 @@ class _Plain11(str):
     its text is kept for writing, `value` is what avtalsgen (PyYAML) reads."""
 
     __slots__ = ("value",)
+    value: Any
 
     def __new__(cls, text: str, value: Any) -> _Plain11:
         made = super().__new__(cls, text)
@@ -144,7 +145,8 @@ def _guess_style(text: str) -> _Style:
                 continue
             block_at = None
         body = re.sub(r"\s+#.*$", "", line)
-        column = indent + len(re.match(r"(-\s+)*", line[indent:]).group())
+        dashes = re.match(r"(-\s+)*", line[indent:])  # always matches, maybe empty
+        column = indent + (dashes.end() if dashes else 0)
         if re.search(r":\s*[|>][-+0-9]*$", body):
             block_at = column
             continue
@@ -154,8 +156,9 @@ def _guess_style(text: str) -> _Style:
         child = len(following) - len(following.lstrip(" "))
         rest = following[child:]
         if rest.startswith("- ") or rest == "-":
-            dash = re.match(r"-\s*", rest).group()
-            seqs[(child - column + len(dash), child - column)] += 1
+            dash = re.match(r"-\s*", rest)  # rest starts with "-"
+            width = dash.end() if dash else 1
+            seqs[(child - column + width, child - column)] += 1
         elif child > column:
             maps[child - column] += 1
     mapping = maps.most_common(1)[0][0] if maps else DEFAULT_STYLE[0]
