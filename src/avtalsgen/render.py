@@ -20,11 +20,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from docx.opc.package import Unmarshaller
 from docx.opc.part import PartFactory, XmlPart
+from docx.opc.phys_pkg import PhysPkgWriter
 from docx.opc.pkgreader import PackageReader
 from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import nsmap as docx_nsmap
@@ -160,6 +161,8 @@ class WordTemplate(DocxTemplate):
     text untouched."""
 
     cache_key: tuple[Any, ...] = ()
+    docx: Any  # python-docx's Document, set by docxtpl (which has no types)
+    is_rendered: bool
 
     def _patched(self, part_key: str, make_xml: Any) -> str:
         """The template XML of one part, patched for Jinja, computed once per process."""
@@ -469,6 +472,6 @@ def save_reproducible(docx: Any) -> bytes:
     writer = _PackageZip(buf)
     PackageWriter._write_content_types_stream(writer, parts)
     PackageWriter._write_pkg_rels(writer, package.rels)
-    PackageWriter._write_parts(writer, parts)
+    PackageWriter._write_parts(cast(PhysPkgWriter, writer), parts)  # duck-typed
     writer.close()
     return buf.getvalue()
