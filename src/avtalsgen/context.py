@@ -379,11 +379,14 @@ def party(p: m.Party) -> dict[str, Any]:
 def build_context(muni: m.Municipality, stats: m.Statistics,
                   documents: dict[str, m.Document], name: str,
                   *, draft: dict[str, Any] | None = None,
-                  approvals: list[str] | None = None) -> dict[str, Any]:
+                  approvals: list[str] | None = None,
+                  builder: type[_Builder] | None = None) -> dict[str, Any]:
     """Everything a template sees for one document; approvals: the lines a final
-    document prints (derived from the approvals of its content, see approvals.py)."""
+    document prints (derived from the approvals of its content, see approvals.py);
+    builder: a _Builder subclass that also notes where items come from (the editor's
+    document view)."""
     doc = documents[name]
-    b = _Builder(muni, stats)
+    b = (builder or _Builder)(muni, stats)
     b.blocks(doc.cover, 0, doc)
     has_cover_break = doc.title_page or bool(doc.cover) or doc.toc is not None
     if has_cover_break:
