@@ -86,3 +86,35 @@ def test_add_move_remove_without_a_page_load(page: Any, server: tuple[str, Path]
     saved = yaml.safe_load((server[1] / SLUG / f"{DOC}.yaml").read_text("utf-8"))
     assert "Ett nytt stycke om trygghet" in str(saved["sections"][0]["content"])
     assert not page.errors, page.errors
+
+
+def test_the_document_page_edits_a_section_in_place(page: Any,
+                                                    server: tuple[str, Path]) -> None:
+    """The document as it will print; a click on a paragraph opens its section's fields
+    in place (no page load), and Spara shows the document again at that place."""
+    from playwright.sync_api import expect
+
+    loads: list[str] = []
+    page.goto(f"/k/{SLUG}/dok/{DOC}")
+    view = page.locator("section.docview")
+    expect(view.get_by_role("heading", level=2, name="Dokumentet")).to_be_visible()
+    part = page.locator('[id="del-1.0"]')
+    heading = part.locator(".doc-h").first
+    old = heading.inner_text().strip()
+    page.on("framenavigated", lambda frame: loads.append(frame.url))
+    part.locator("p").nth(1).click()
+    form = page.locator(".in-place form.editor")
+    expect(form).to_be_visible()
+    assert loads == [], loads
+    field = form.locator('[name="sections[1].sections[0].heading"]')
+    expect(field).to_have_value(old)
+    assert focused_name(page).startswith("sections[1]"), focused_name(page)
+    field.fill("Brottsutvecklingen i kommunen")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Spara").first.click()
+    assert "sparat=1" in page.url and page.url.endswith("#del-1.0"), page.url
+    expect(page.locator('[id="del-1.0"] .doc-h').first).to_contain_text(
+        "Brottsutvecklingen i kommunen")
+    saved = yaml.safe_load((server[1] / SLUG / f"{DOC}.yaml").read_text("utf-8"))
+    assert saved["sections"][1]["sections"][0]["heading"] == "Brottsutvecklingen i kommunen"
+    assert not page.errors, page.errors

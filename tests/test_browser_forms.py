@@ -244,6 +244,9 @@ def submit(page: Any, crawl: Crawl, path: str, index: int, label: str) -> None:
     page.errors.clear()
     form = page.locator("form").nth(index)
     assert form.evaluate("f => f.noValidate || f.checkValidity()"), f"{path} {label}"
+    # A form folded away (the document's own fields under the document): open it, as a
+    # person would before pressing its button.
+    form.evaluate("f => { const d = f.closest('details'); if (d) d.open = true; }")
     button = form.locator("button:not([type=button]):not([type=reset]), input[type=submit]"
                           ).first
     with page.expect_navigation() as navigation:

@@ -87,6 +87,7 @@ async function act(form, submitter) {
   const x = window.scrollX;
   const y = window.scrollY;
   const swapped = document.importNode(fresh, true);
+  if (form.hasAttribute("action")) { swapped.setAttribute("action", form.getAttribute("action")); }
   form.replaceWith(swapped);
   if (notice && !document.querySelector("main .unsaved-notice")) {
     swapped.before(document.importNode(notice, true));
@@ -133,3 +134,70 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+
+// -- the document is the editor ---------------------------------------------------------
+// On a document's page, a click on a part of the document (a heading, a paragraph) or its
+// "Ändra avsnittet" link opens that section's fields right there; "Spara" saves and
+// shows the document again at that place. Without this file the link opens the
+// section's own page.
+async function openInPlace(part) {
+  if (part.nextElementSibling && part.nextElementSibling.matches(".in-place")) { return; }
+  const url = part.dataset.edit;
+  const response = await fetch(url, { credentials: "same-origin" });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const fresh = page.querySelector("form.editor");
+  if (!response.ok || !fresh) { window.location.assign(url); return; }
+  const form = document.importNode(fresh, true);
+  form.setAttribute("action", url);
+  form.dataset.inPlace = "true";
+  const box = document.createElement("div");
+  box.className = "in-place";
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "secondary";
+  close.textContent = "Stäng utan att spara";
+  close.addEventListener("click", () => {
+    if (dirty && !window.confirm("Ändringarna är inte sparade. Stäng ändå?")) { return; }
+    dirty = false;
+    box.remove();
+    part.hidden = false;
+    part.querySelector(".doc-edit")?.focus();
+  });
+  box.append(form, close);
+  part.hidden = true;
+  part.after(box);
+  (firstControl(form, "") || form).focus();
+}
+
+document.addEventListener("click", (event) => {
+  const part = event.target.closest(".doc-part[data-edit]");
+  if (!part || !part.querySelector(".doc-edit")) { return; }
+  const link = event.target.closest("a");
+  if (link && !link.matches(".doc-edit")) { return; }
+  if (window.getSelection && String(window.getSelection()).length > 0 && !link) { return; }
+  event.preventDefault();
+  openInPlace(part).catch(() => window.location.assign(part.dataset.edit));
+});
+
+// Saving an in-place form: back to the document at the part just saved.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  const submitter = event.submitter;
+  if (!form.matches("form.editor[data-in-place]") || !submitter ||
+      submitter.name !== ACTION || submitter.value !== "save") { return; }
+  event.preventDefault();
+  const body = new FormData(form);
+  body.append(submitter.name, submitter.value);
+  const response = await fetch(form.getAttribute("action"), {
+    method: "POST", body, credentials: "same-origin" });
+  if (response.ok && response.url.includes("sparat=1")) {
+    dirty = false;
+    const part = form.closest(".in-place").previousElementSibling;
+    window.location.assign(`${window.location.pathname}?sparat=1#${part.id}`);
+    return;
+  }
+  const html = await response.text();  // problems, a conflict: shown as a page would be
+  document.open();
+  document.write(html);
+  document.close();
+}, true);

@@ -220,7 +220,21 @@ def edit_document(request: Request) -> Response:
                             exclude=frozenset({"sections"}), place=place,
                             template="document.html", context=context)
     return _form_page(request, "document.html", kind="document", value=value, prefix="",
-                      exclude=frozenset({"sections"}), version=version, **context)
+                      exclude=frozenset({"sections"}), version=version,
+                      docview=_docview(folder, doc), **context)
+
+
+def _docview(folder: Path, doc: str) -> list[dict[str, Any]]:
+    """The document as it will print, by section (none while it does not validate)."""
+    from ..docview import view
+
+    bundle, _problems, _warnings = page_problems(folder)
+    if bundle is None or doc not in bundle.documents:
+        return []
+    try:
+        return view(bundle, doc)
+    except AvtalsgenError:
+        return []
 
 
 def edit_section(request: Request) -> Response:
