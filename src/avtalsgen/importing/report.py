@@ -47,33 +47,64 @@ class ImportReport:
         lines.append(tr("found: {found}", lang,
                           found=", ".join(self.found(lang)) or tr("nothing", lang)))
         if self.uncertain:
-            lines.append(tr("{count} places to check (marked in the YAML):", lang,
-                              count=len(self.uncertain)))
-            lines.extend(f"  - {note}" for note in self.notes(lang))
+            review = self.review()
+            lines.append(tr("{count} places to check, most important first (marked in the "
+                            "YAML):", lang, count=len(review)))
+            lines.extend(tr("  {n}. {topic} ({confidence}): {note}", lang, n=n,
+                            topic=tr(TOPIC_NAMES[topic], lang),
+                            confidence=tr(CONFIDENCE_NAMES[confidence], lang),
+                            note=render(note, lang))
+                         for n, (topic, confidence, note) in enumerate(review, start=1))
         return "\n".join(lines)
 
     def topics(self) -> set[str]:
         """The topics of the notes (see TOPICS): what the review list asks to check."""
         return {topic_of(note) for note in self.uncertain}
 
+    def review(self) -> list[tuple[str, str, Any]]:
+        """The notes as a review list, most important first: (topic, confidence, note).
+        Parties, period and signing come first (every page prints them), then errors in
+        figures, then what was left out, then the structure."""
+        items = [(topic_of(note), note) for note in dict.fromkeys(self.uncertain)]
+        items.sort(key=lambda item: RANK.index(item[0]))
+        return [(topic, CONFIDENCE[topic], note) for topic, note in items]
 
-# The review list's topics, most important first (what every page prints comes first):
-# each note is filed under the first topic whose pattern its English text matches.
+
+# Each note is filed under the first topic whose pattern its English text matches.
 TOPICS: tuple[tuple[str, str], ...] = (
+    ("header", r"page header"),
+    ("footer", r"page footer"),
+    ("tracked changes", r"tracked change"),
+    ("comments", r"\bcomment"),
     ("parties", r"municipality|police area|kommun\.name|polis\.name|\bparty|parties"),
     ("period", r"\bperiod\b"),
     ("signing", r"signat|signing"),
     ("total", r"\btotal\b|Totalt|Summa"),
-    ("header", r"page header|\bheader\b"),
-    ("footer", r"footer"),
-    ("tracked changes", r"tracked change"),
-    ("comments", r"\bcomment"),
     ("title", r"\btitle\b"),
-    ("headings", r"heading"),
-    ("tables", r"table|cell|column|row\b"),
+    ("headings", r"heading|back page"),
+    ("tables", r"table|cell|column|row\b|Brå"),
     ("lists", r"\blist"),
     ("pictures", r"picture|image|caption"),
 )
+# The review list's order: what every page prints, errors in figures, what was left
+# out, then the structure.
+RANK = ("parties", "period", "signing", "total", "header", "footer", "tracked changes",
+        "comments", "title", "headings", "tables", "lists", "pictures", "other")
+# How sure the import is of what it did about a topic: a guess to confirm, or a fact.
+CONFIDENCE = {topic: "low" for topic in ("parties", "period", "signing", "total")} | {
+    topic: "medium" for topic in ("header", "footer", "tracked changes", "comments",
+                                  "title", "headings", "tables")} | {
+    topic: "high" for topic in ("lists", "pictures", "other")}
+# The review list's words (catalogued: Swedish in locale/sv).
+TOPIC_NAMES: dict[str, str] = {
+    "parties": N_("Parties"), "period": N_("Period"), "signing": N_("Signing"),
+    "total": N_("Totals"), "header": N_("Page header"), "footer": N_("Page footer"),
+    "tracked changes": N_("Tracked changes"), "comments": N_("Comments"),
+    "title": N_("Title"), "headings": N_("Headings"), "tables": N_("Tables"),
+    "lists": N_("Lists"), "pictures": N_("Pictures"), "other": N_("Other"),
+}
+CONFIDENCE_NAMES = {"low": N_("a guess: check it"), "medium": N_("probably right"),
+                    "high": N_("sure")}
 
 
 def topic_of(note: object) -> str:
