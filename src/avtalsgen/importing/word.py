@@ -20,7 +20,6 @@ config (word_front, word_meta, word_signatures); library texts become clauses
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, get_args
 
@@ -36,6 +35,7 @@ from .report import ImportReport
 from .word_body import Body, Unit
 from .word_clauses import rendered_library, replace_clauses
 from .word_front import Front, read_front
+from .word_pictures import as_png_or_jpeg
 from .word_read import Docx, Para, Picture, open_docx
 from .word_sections import Built, Sections
 from .word_tables import Imported
@@ -45,8 +45,6 @@ AUTHOR = "avtalsgen import"
 MUNICIPALITY = "municipality.yaml"
 STATISTICS = "statistics.yaml"
 PLACEHOLDER_NAME = "Förnamn Efternamn"
-MAX_PICTURE_PIXELS = 40_000_000
-MAX_PICTURE_BYTES = 5_000_000
 
 
 def import_docx(source: Path, into: Path, *, doc: str | None = None,
@@ -151,7 +149,7 @@ class _Import:
     # -- pictures ------------------------------------------------------------------
     def picture(self, picture: Picture) -> str | None:
         """Keep a picture as a PNG or JPEG file in the folder; its name, or None."""
-        data = _as_png_or_jpeg(picture.data or b"")
+        data = as_png_or_jpeg(picture.data or b"")
         if data is None:
             return None
         suffix = ".png" if data.startswith(b"\x89PNG") else ".jpg"
@@ -290,7 +288,8 @@ class _Import:
             self.notes.append(f"no period (e.g. '2020–2023') was found: {period['start']}–"
                               f"{period['end']} is a placeholder")
         muni: dict[str, Any] = {"kommun": kommun, "polis": polis}
-        names, draft = meta.header(docx.header)
+        names, draft = meta.header(docx.header, self.notes)
+        meta.footer(docx.footer, self.notes)
         if names:
             for party, shown in zip((kommun, polis), names, strict=True):
                 if shown != party["name"]:
@@ -465,30 +464,3 @@ def _trim_breaks(units: list[Unit]) -> list[Unit]:
 
 def _is_police(title: str) -> bool:
     return "polis" in title.lower() or "lpo" in title.lower()
-
-
-def _as_png_or_jpeg(data: bytes) -> bytes | None:
-    """PNG and JPEG as they are (made smaller if too large); other bitmaps converted to
-    PNG; vector formats (EMF, WMF, SVG) cannot be."""
-    from PIL import Image, UnidentifiedImageError
-
-    is_kept = data.startswith((b"\x89PNG", b"\xff\xd8"))
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            too_big = image.width * image.height > MAX_PICTURE_PIXELS or \
-                len(data) > MAX_PICTURE_BYTES
-            if is_kept and not too_big:
-                return data
-            image.load()
-            if too_big:
-                image.thumbnail((4000, 4000))
-            buffer = io.BytesIO()
-            if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                image = image.convert("RGBA")
-            image.save(buffer, format="PNG", optimize=True)
-            if buffer.tell() > MAX_PICTURE_BYTES:
-                buffer = io.BytesIO()
-                image.convert("RGB").save(buffer, format="JPEG", quality=85)
-            return buffer.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None

@@ -15,12 +15,13 @@ from pydantic import ValidationError
 from .. import model as m
 from ..context import SAMPLE_MARK
 from ..validate import chart_data_problem
+from . import word_forms as forms
 from .word_charts import ChartData
+from .word_pages import back_page
 from .word_read import Docx, Para, Picture, Table
-from .word_signatures import is_signature_start, read_signatures, signature_table
+from .word_signatures import PLACE_DATE, is_signature_start, read_signatures, signature_table
 from .word_tables import Imported, convert
 
-MAX_HEADING = 120
 # A typed bullet: "- ", "– ", "* " need a space after them ("--" is no bullet); "•" not.
 _BULLET = re.compile(r"^(?:[-–*·▪◦‣●○■□➢►]\s+|•\s*)(?=\S)")
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")
@@ -34,10 +35,6 @@ _SAMPLE = re.compile(r"^EXEMPELDATA: siffrorna är påhittade och kommer inte fr
 _PROBLEM = re.compile(r"^\W*problembild\s*:?$", re.IGNORECASE)
 FOOTNOTE_MARK = "{fotnot}"
 QUOTE_STYLES = ("quote", "intense quote")
-# Styles whose own italics or bold are not emphasis the author added.
-PLAIN_STYLES = ("caption", "table note", "adopted", "figure", "title", "subtitle", "cover",
-                "signat", "signing", "toc", "footnote", "header", "footer", "draft")
-
 
 @dataclass
 class Unit:
@@ -90,7 +87,7 @@ class Body:
             else:
                 self.paragraph(i, el)
             i += 1
-        return self.units
+        return back_page(self.units)
 
     # -- paragraphs ----------------------------------------------------------------
     def paragraph(self, i: int, p: Para) -> None:
@@ -120,7 +117,7 @@ class Body:
         if p.textbox:
             return self.para(p, text, note="text from a text box or shape, kept as a "
                              "paragraph where the box stood")
-        level = _heading_style_level(p)
+        level = forms.heading_style_level(p)
         if level:
             unit = Unit("heading", text, level=level, num=p.num, size=p.size, bold=True,
                         styled=True, toc_entry=any(f.startswith("TC ") for f in p.fields))
@@ -135,9 +132,9 @@ class Body:
             return self.item(p, text, list_kind)
         if style in ("caption", "table note") or style.startswith("toc "):
             return self.para(p, text)
-        if _is_label(p, text):
+        if forms.is_label(p, text):
             return Unit("label", text)
-        if p.bold_prefix and not text.endswith(":") and _label_prefix(p.text, p):
+        if p.bold_prefix and not text.endswith(":") and forms.label_prefix(p.text, p):
             return self.label_and_text(p)
         if self.looks_like_heading(p, text):
             if _PROBLEM.match(text):  # "Problembild" in bold: the field, not a section
@@ -152,7 +149,9 @@ class Body:
     def looks_like_heading(self, p: Para, text: str) -> bool:
         """Short, no final full stop, and bold or clearly larger than the text; in a
         document with heading styles, a bold line is emphasis rather than a heading."""
-        if len(text) > MAX_HEADING or text.endswith((".", ":", ";", ",")) or "\n" in text:
+        if len(text) > forms.MAX_HEADING or text.endswith((":", ";", ",")) or "\n" in text:
+            return False
+        if text.endswith(".") and not forms.own_heading_style(p, text):
             return False
         if p.footnotes or p.style in QUOTE_STYLES:
             return False
@@ -172,7 +171,8 @@ class Body:
         return None
 
     def item(self, p: Para, text: str, kind: str) -> Unit:
-        key: Any = (kind, p.num[0]) if kind == "numbered" and p.num else (kind, "style")
+        key: Any = (kind, self.doc.numbering.list_id(p.num[0])) if kind == "numbered" and \
+            p.num else (kind, "style")
         unit = Unit("item", text, data=self.content(p, text), list_key=key)
         unit.nested = bool(p.num and p.num[1] > 0) or bool(re.search(r"\d$", p.style))
         return unit
@@ -213,7 +213,7 @@ class Body:
         block = {"text": text, **block}
         if p.style in QUOTE_STYLES:
             block["style"] = "quote"
-        elif p.style.startswith(PLAIN_STYLES):
+        elif p.style.startswith(forms.PLAIN_STYLES):
             pass
         elif p.italic:
             block["style"] = "emphasis"
@@ -325,7 +325,8 @@ class Body:
             match = _CAPTION.match(p.text.strip())
             if match and match.group(1).lower() == "tabell":
                 return None, None  # the caption of a table that follows
-            if p.style == "caption" or (match and len(p.text) < 300):
+            if p.style == "caption" or (match and len(p.text) < 300) or \
+                    self.typed_caption(p):
                 text = p.text.strip()[match.end():] if match else p.text.strip()
                 if text:
                     self.captions[j] = text
@@ -334,10 +335,21 @@ class Body:
                     return text, kind
         return None, None
 
+    def typed_caption(self, p: Para) -> bool:
+        """A caption typed by hand under a picture: a short line in italics or smaller
+        than the text, not a sentence that runs on."""
+        text = p.text.strip()
+        return bool(text) and len(text) <= 200 and "\n" not in text and not p.bold and (
+            p.italic or 0 < p.size <= self.doc.body_size - 1) and p.num is None
+
     # -- tables --------------------------------------------------------------------
     def table(self, i: int, table: Table) -> None:
         signatures = signature_table(table)
         if signatures is not None:
+            last = self.units[-1] if self.units else None
+            if signatures["place_date"] is None and last is not None and \
+                    last.kind == "para" and PLACE_DATE.match(last.text):
+                signatures["place_date"] = self.units.pop().text  # typed above the table
             self.units.append(Unit("signatures", data=signatures))
             return
         title, caption = self.table_captions()
@@ -415,38 +427,12 @@ def _unmark(text: str) -> tuple[str, bool]:
     return stripped, False
 
 
-def _heading_style_level(p: Para) -> int:
-    match = re.fullmatch(r"heading (\d)", p.style)
-    if match:
-        return int(match.group(1))
-    if p.style in ("title", "cover title"):
-        return 1
-    if p.outline is not None and p.outline < 9 and p.style not in ("normal",):
-        return p.outline + 1
-    return 0
-
-
 def _typed_heading_number(unit: Unit) -> Unit:
     match = _HEADING_NUMBER.match(unit.text)
     if match and unit.num is None:
         unit.number = match.group(1)
         unit.typed = True
     return unit
-
-
-KNOWN_LABELS = re.compile(r"^\W*(mål|delmål|åtaganden?|ansvarig|ansvar|ansvariga|tidplan|"
-                          r"tidsplan|metod|metoder|tillvägagångssätt|bakgrund|uppföljning|"
-                          r"problembild)\s*:", re.IGNORECASE)
-
-
-def _is_label(p: Para, text: str) -> bool:
-    return p.bold and text.endswith(":") and len(text) <= MAX_HEADING and "\n" not in text
-
-
-def _label_prefix(text: str, p: Para) -> bool:
-    prefix = text[:p.bold_prefix].strip()
-    return prefix.endswith(":") and bool(KNOWN_LABELS.match(prefix)) and \
-        bool(text[p.bold_prefix:].strip())
 
 
 def _notes_into_text(unit: Unit, p: Para) -> None:

@@ -18,6 +18,10 @@ _TOC_TITLE = re.compile(r"^(innehåll|innehållsförteckning)\s*:?$", re.IGNOREC
 COVER_STYLES = ("title", "cover title", "subtitle", "cover party", "cover meta", "draft mark",
                 "adopted")
 MAX_COVER_WORDS = 150
+MAX_COVER_PARAGRAPH = 30  # words: a cover line is shorter, running text longer
+# A typed contents line: "1. Inledning<tab>2", "Inledning ........ 3", "2.1 Mål … 4"
+_TYPED_ENTRY = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2})*\.?\s+)?(?P<text>\S.*?)"
+                          r"(?:\t+|\s*(?:\.{3,}|…+|_{3,})\s*)(?P<page>\d{1,3})$")
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Front:
     toc: str | None = None
     toc_levels: int | None = None
     toc_by_entry: bool = False  # the contents list chosen headings (TC fields), not levels
+    typed_toc: bool = False  # typed by hand (text and page numbers), not a Word field
     start: int = 0  # where the content begins
     skip: set[int] = field(default_factory=set)  # TOC paragraphs and its heading
     texts: list[str] = field(default_factory=list)  # title-block text, for the parties
@@ -48,7 +53,8 @@ def read_front(doc: Docx) -> Front:
         return front
     front.title = _clean(body[title])
     front.texts.append(front.title)
-    cover_end = first if first is not None and _only_title_block(doc, title, first) else None
+    cover_end = first if first is not None and _only_title_block(doc, title, first,
+                                                                 front.skip) else None
     if cover_end is not None:
         front.title_page = True
         for i in range(cover_end):
@@ -102,16 +108,19 @@ def _title_index(doc: Docx, first_page_end: int | None) -> int | None:
     return best[1] if best else None
 
 
-def _only_title_block(doc: Docx, title: int, end: int) -> bool:
+def _only_title_block(doc: Docx, title: int, end: int, skip: set[int]) -> bool:
     """True when the first page held the title block and little else."""
     if title >= end:
         return False
     words = 0
-    for el in doc.body[:end]:
+    for i, el in enumerate(doc.body[:end]):
         if isinstance(el, Table):
             return False
         if el.style.startswith(("heading ", "list ")) or el.num is not None:
             return False
+        if i > title and i not in skip and len(el.text.split()) >= MAX_COVER_PARAGRAPH:
+            return False  # running text: the page is content (a document typed without
+            # styles whose first page break comes after its first sections)
         words += len(el.text.split())
     return words <= MAX_COVER_WORDS
 
@@ -198,6 +207,7 @@ def _find_toc(body: list[Para | Table], front: Front) -> None:
     titles = [i for i, el in enumerate(body) if isinstance(el, Para)
               and el.style == "toc heading"]
     if not entries and not titles:
+        _typed_toc(body, front)
         return
     front.skip.update(entries)
     levels = [int(body[i].style[4:]) for i in entries if re.fullmatch(r"toc \d", body[i].style)]
@@ -221,3 +231,28 @@ def _find_toc(body: list[Para | Table], front: Front) -> None:
         front.skip.add(before)
     else:
         front.toc = "Innehåll"
+
+
+def _typed_toc(body: list[Para | Table], front: Front) -> None:
+    """A table of contents typed by hand: 'Innehåll' and two or more lines ending in a
+    page number. Skipped like a real one and replaced by it (toc:)."""
+    for i, el in enumerate(body[:80]):
+        if not isinstance(el, Para) or not _TOC_TITLE.match(el.text.strip()):
+            continue
+        entries, depth, j = [], 1, i + 1
+        while j < len(body) and isinstance(body[j], Para):
+            text = body[j].text.strip()  # type: ignore[union-attr]
+            match = _TYPED_ENTRY.match(text)
+            if text and not match:
+                break
+            if match:
+                entries.append(j)
+                if match.group("number"):
+                    depth = max(depth, match.group("number").strip(" .").count(".") + 1)
+            j += 1
+        if len(entries) >= 2:
+            front.skip.update([i, *entries])
+            front.toc = el.text.strip().rstrip(":")
+            front.toc_levels = min(depth, 4) if depth > 1 else None
+            front.typed_toc = True
+        return

@@ -13,14 +13,25 @@ from typing import Any
 from .word_signatures import _MONTHS, PLACE_DATE
 
 _KOMMUN = re.compile(r"\b((?:[A-ZÅÄÖ][\wåäöéü-]+ )?[A-ZÅÄÖ][\wåäöéü-]+) kommuns?\b")
-_POLIS = re.compile(r"\b[Ll]okalpolisområde(?:t)? ((?:[A-ZÅÄÖ][\wåäöéü]+)(?:(?:-| och |/)"
-                    r"[A-ZÅÄÖ][\wåäöéü]+)*)")
-_PERIOD = re.compile(r"\b((?:19|20)\d\d)\s*[–—-]\s*((?:19|20)\d\d)\b")
+_STAD = re.compile(r"\b([A-ZÅÄÖ][\wåäöéü-]+) stads?\b")  # "Göteborgs stad", "Malmö stad"
+_REGION = re.compile(r"\bRegion ([A-ZÅÄÖ][\wåäöéü-]+)\b")  # "Region Gotland"
+_POLIS = re.compile(r"\b(?:[Ll]okalpolisområde(?:t)?|LPO) ((?:[A-ZÅÄÖ][\wåäöéü]+)(?:(?:-| "
+                    r"och |/)[A-ZÅÄÖ][\wåäöéü]+)*)")
+_MONTH = (r"(?:\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
+          r"oktober|november|december)\s+)?")
+# "2020–2023", "2018/2019", "1 januari 2024 – 31 december 2025", "2024 till 2027"
+_PERIOD = re.compile(r"\b" + _MONTH + r"((?:19|20)\d\d)\s*(?:[–—/-]|till)\s*" + _MONTH +
+                     r"((?:19|20)\d\d)\b")
+_ONE_YEAR = re.compile(r"\b(?:verksamhetsåret|året|år|budgetåret|kalenderåret)\s+"
+                       r"((?:19|20)\d\d)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _VALIDITY = re.compile(r"gäller (?:från )?(\d{4}-\d\d-\d\d)\s*(?:–|-|—|till)\s*(\d{4}-\d\d-\d\d)")
 _DRAFT = re.compile(r"UTKAST version (\S+?)(?:, (\d{4}-\d\d-\d\d))?$")
 NOT_NAMES = {"Varje", "Denna", "Vår", "Er", "Hela", "Samma", "Annan", "Med", "Och", "I", "En",
              "Den", "Det", "Från", "För", "Till", "Av", "Om", "Båda"}
+# Words that start a sentence about a city, not its name ("Trygg stad").
+NOT_CITIES = {"Trygg", "Tryggare", "Säker", "Säkrare", "Levande", "Hållbar", "Ny", "Hela",
+              "Vår", "Min", "Inre", "Gamla", "Egen"}
 TYPES = [
     (re.compile(r"samverkans(överenskommelse|avtal)|överenskommelse|avtal", re.I), "agreement"),
     (re.compile(r"verksamhetsplan|handlingsplan|åtgärdsplan", re.I), "action_plan"),
@@ -59,13 +70,26 @@ def kommun(texts: list[str], given: str | None) -> tuple[dict[str, Any], bool]:
         return _party(full, full[: -len(" kommun")].strip() or full), True
     counts: Counter[str] = Counter()
     for position, text in enumerate(texts):
+        for match in _STAD.finditer(text):  # a city: its own name ("Göteborgs stad")
+            if match.group(1) not in NOT_NAMES | NOT_CITIES:
+                counts[f"@{match.group(1)}"] += 6 if position < 3 else 1
         for match in _KOMMUN.finditer(text):
             words = match.group(1).split()
             for n in (1, 2):
                 if len(words) >= n and words[-n] not in NOT_NAMES:
                     # The title block says it best.
                     counts[" ".join(words[-n:])] += 6 if position < 3 else 1
+    cities = {k: n for k, n in counts.items() if k.startswith("@")}
+    if cities and max(cities.values()) >= max((n for k, n in counts.items()
+                                               if not k.startswith("@")), default=0):
+        city = max(cities, key=lambda k: cities[k])[1:]
+        return _party(f"{city} stad", _base_name(city)), True
+    counts = Counter({k: n for k, n in counts.items() if not k.startswith("@")})
     if not counts:
+        regions = Counter(m.group(1) for text in texts for m in _REGION.finditer(text))
+        if regions:  # Gotland's municipality is a region
+            region = regions.most_common(1)[0][0]
+            return _party(f"Region {region}", region), True
         return _party("TODO kommun", "TODO"), False
     one = max((k for k in counts if " " not in k), key=lambda k: counts[k], default=None)
     two = max((k for k in counts if " " in k), key=lambda k: counts[k], default=None)
@@ -73,6 +97,13 @@ def kommun(texts: list[str], given: str | None) -> tuple[dict[str, Any], bool]:
         two.split()[0] not in NOT_NAMES else (one or two)
     assert name is not None
     return _party(f"{name} kommun", name), True
+
+
+def _base_name(genitive: str) -> str:
+    """'Göteborgs' -> 'Göteborg'; 'Borås', 'Västerås' stay (the s is the name's)."""
+    if genitive.endswith("s") and len(genitive) > 3 and genitive[-2] not in "aeiouyåäö":
+        return genitive[:-1]
+    return genitive
 
 
 def polis(texts: list[str]) -> tuple[dict[str, Any], bool]:
@@ -109,6 +140,10 @@ def period(front_period: tuple[int, int] | None, texts: list[str]) -> tuple[dict
         match = _PERIOD.search(text)
         if match and int(match.group(1)) <= int(match.group(2)):
             return {"start": int(match.group(1)), "end": int(match.group(2))}, True
+    for text in texts:
+        match = _ONE_YEAR.search(text)
+        if match:
+            return {"start": int(match.group(1)), "end": int(match.group(1))}, True
     for text in texts[:2]:
         match = _YEAR.search(text)
         if match:
@@ -130,8 +165,10 @@ def validity(texts: list[str]) -> dict[str, dt.date] | None:
     return None
 
 
-def header(lines: list[str]) -> tuple[list[str] | None, tuple[str, dt.date | None] | None]:
-    """(the two party names of the page header, the draft mark's version and date)."""
+def header(lines: list[str], notes: list[str] | None = None
+           ) -> tuple[list[str] | None, tuple[str, dt.date | None] | None]:
+    """(the two party names of the page header, the draft mark's version and date);
+    other header lines are listed in notes."""
     names = None
     draft = None
     for line in lines:
@@ -144,11 +181,29 @@ def header(lines: list[str]) -> tuple[list[str] | None, tuple[str, dt.date | Non
                 except ValueError:
                     day = None
             draft = (mark.group(1), day)
-        elif "\t" in line and names is None:
+        elif "\t" in line and names is None and _party_names(line):
             parts = [p.strip() for p in re.split(r"\t+", line)]
-            if len(parts) >= 2:
-                names = [parts[0], parts[-1]]
+            names = [parts[0], parts[-1]]
+        elif notes is not None and line.strip():
+            notes.append(f"the page header {line.strip()!r} is not the parties' names: not "
+                         "imported (the template prints its own page header)")
     return names, draft
+
+
+def _party_names(line: str) -> bool:
+    """A header line that names the two parties: the municipality left, the police
+    right ("LULEÅ KOMMUN<tab>Polisen")."""
+    parts = [p.strip() for p in re.split(r"\t+", line) if p.strip()]
+    return len(parts) >= 2 and bool(re.search(r"kommun|stad\b|region", parts[0], re.I)) and \
+        bool(re.search(r"polis|\bLPO\b", parts[-1], re.I))
+
+
+def footer(lines: list[str], notes: list[str]) -> None:
+    """Page footers are the template's; what a document's footer said is listed."""
+    for line in lines:
+        if line.strip() and not re.fullmatch(r"[\s\d/–-]*|(?i:sida)[\s\d/av]*", line):
+            notes.append(f"the page footer {line.strip()!r} is not imported (the template "
+                         "prints its own page footer)")
 
 
 def place_date(text: str, notes: list[str]) -> dict[str, Any]:

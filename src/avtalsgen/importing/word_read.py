@@ -85,6 +85,7 @@ class Docx:
     notes: list[str] = field(default_factory=list)  # what the reader could not keep
     body_size: float = 11.0
     has_heading_styles: bool = False
+    footer: list[str] = field(default_factory=list)  # the page footers' lines
 
 
 def problem(source: Path, message: str) -> ConfigError:
@@ -190,7 +191,13 @@ class _Reader:
                               "read as ordinary text")
             self.field_stack, self.fields_broken, body = [], True, []
             self._blocks(root.find(f"{W}body"), body)
-        doc = Docx(body, self._header(), self.numbering, self.notes)
+        if root.find(f".//{W}ins") is not None or root.find(f".//{W}del") is not None:
+            self.notes.append("the document has tracked changes not accepted: read as if "
+                              "accepted (insertions kept, deletions left out)")
+        if self.related("comments"):
+            self.notes.append("the document has comments: they are not imported")
+        doc = Docx(body, self._header(), self.numbering, self.notes,
+                   footer=list(dict.fromkeys(self._header("footer"))))
         doc.body_size = _body_size(body)
         doc.has_heading_styles = any(isinstance(p, Para) and p.style.startswith("heading ")
                                      and not p.in_toc for p in body)
@@ -207,11 +214,12 @@ class _Reader:
             out[note.get(f"{W}id", "")] = "\n".join(lines).strip()
         return out
 
-    def _header(self) -> list[str]:
-        """The lines of the page headers, tabs kept (they part the two party names)."""
+    def _header(self, part: str = "header") -> list[str]:
+        """The lines of the page headers (or footers), tabs kept (they part the two
+        party names)."""
         lines: list[str] = []
         for kind, target, ext in sorted(self.part_rels.values(), key=lambda r: r[1]):
-            root = self.xml(target) if kind.endswith("/header") and not ext else None
+            root = self.xml(target) if kind.endswith(f"/{part}") and not ext else None
             for p in [] if root is None else root.iter(f"{W}p"):
                 text = "".join((el.text or "") if el.tag == f"{W}t" else "\t"
                                for el in p.iter(f"{W}t", f"{W}tab"))

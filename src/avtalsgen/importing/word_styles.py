@@ -171,11 +171,17 @@ class Numbering:
         _abstract, starts = self.nums.get(num_id, ("", {}))
         return starts.get(ilvl, self.level(num_id, ilvl)["start"])
 
+    def list_id(self, num_id: str) -> str:
+        """Which list a paragraph belongs to: list ids of one definition without a start
+        of their own continue one list (LibreOffice writes a list broken by other
+        paragraphs so), as Word counts them."""
+        ab_id, starts = self.nums.get(num_id, ("", {}))
+        return num_id if starts or not ab_id else f"abstract:{ab_id}"
+
     def count(self, num_id: str, ilvl: int) -> tuple[str, list[int]]:
         """Advance the list and return the number Word shows ("6.1") and the counters.
         Instances of one definition without their own start share the count, as in Word."""
-        ab_id, starts = self.nums.get(num_id, ("", {}))
-        counters = self.counters.setdefault(num_id if starts else f"abstract:{ab_id}", [])
+        counters = self.counters.setdefault(self.list_id(num_id), [])
         while len(counters) <= ilvl:
             counters.append(self.start(num_id, len(counters)) - 1)
         counters[ilvl] += 1

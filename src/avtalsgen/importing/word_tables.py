@@ -163,6 +163,8 @@ def _text(rows: list[list[Cell]], caption: str | None) -> Imported:
 # -- Brå's measures -------------------------------------------------------------------
 
 def _roles(header: list[str]) -> dict[str, int] | None:
+    """Brå's columns by their headings: the measure and at least two of the others;
+    other columns (Resurser, Kostnad) are kept with the measure (role "extra:N")."""
     roles: dict[str, int] = {}
     for i, text in enumerate(header):
         key = text.strip().lower()
@@ -170,23 +172,58 @@ def _roles(header: list[str]) -> dict[str, int] | None:
             if role not in roles and pattern.search(key):
                 roles[role] = i
                 break
-    return roles if len(roles) == len(BRA_COLUMNS) and len(header) == len(roles) else None
+        else:
+            if key:
+                roles[f"extra:{i}"] = i
+    known = [r for r in roles if r in BRA_COLUMNS]
+    if "measure" not in roles or len(known) < 3 or len(roles) != len([h for h in header
+                                                                        if h.strip()]):
+        return None
+    return roles
+
+
+def _header_row(rows: list[list[Cell]]) -> tuple[int, dict[str, int], str | None] | None:
+    """(the header row's index, its roles, a title row's text above it)."""
+    for r in range(min(3, len(rows))):
+        roles = _roles([c.text for c in rows[r]])
+        if roles is not None:
+            above = [c.text.strip() for row in rows[:r] for c in row if c.text.strip()]
+            return r, roles, " ".join(dict.fromkeys(above)) or None
+    return None
 
 
 def _measures(rows: list[list[Cell]], header_rows: int,
               caption: str | None) -> Imported | None:
-    roles = _roles([c.text for c in rows[0]])
-    if roles is None:
+    found = _header_row(rows)
+    if found is None:
         return None
+    at, roles, title = found
+    caption = caption or title
+    header = [c.text.strip() for c in rows[at]]
+    extras = {role: header[i] for role, i in roles.items() if role.startswith("extra:")}
+    rows = [row for row in rows[at:] if [c.text.strip() for c in row] != header]
+    rows.insert(0, [])  # the header, read above
+    header_rows = 1
     notes: list[str] = []
     causes: list[dict[str, Any]] = []
     above: dict[str, str] = {}
+    if extras:
+        notes.append(f"Brå's table has columns avtalsgen has no place for "
+                     f"({', '.join(extras.values())}): kept in the measure's text")
+    if "cause" not in roles:
+        notes.append("Brå's table has no Orsak column: its measures have the cause 'TODO'")
     for row in rows[max(1, header_rows):]:
         cells = {role: row[i] for role, i in roles.items()}
         texts = {role: _continued(cell, above.get(role, ""), role) for role, cell in
                  cells.items()}
+        for role in BRA_COLUMNS:
+            texts.setdefault(role, "")
+        for role, name in extras.items():
+            if texts[role]:
+                texts["measure"] = f"{texts['measure']}\n{name}: {texts[role]}"
+        cells.setdefault("cause", Cell(""))
         above = texts
-        if not any(texts[r] for r in roles if r != "cause"):
+        if not any(texts[r] for r in BRA_COLUMNS if r != "cause"):
             if texts["cause"] and not cells["cause"].merged:
                 causes.append({"cause": _strip_number(texts["cause"]), "measures": []})
             continue
