@@ -98,6 +98,31 @@ def labels_of(kind: str, path: tuple[Any, ...],
     return tuple(out)
 
 
+def names_at(kind: str, path: tuple[Any, ...]) -> list[str] | None:
+    """The field names the object at path allows (as the forms' schema has them), or
+    None when the path leads to no known object."""
+    try:
+        from .web.forms import _root
+
+        shape: Any = _root(kind)[1]
+    except Exception:
+        return None
+    for part in path:
+        if shape is not None and shape.kind == "union":
+            shape = _variant(shape, part)
+        if shape is None:
+            return None
+        if shape.kind in ("array", "map"):
+            shape = shape.item
+        elif shape.kind == "object" and part in shape.props:
+            shape = shape.prop(part)
+        else:
+            return None
+    if shape is not None and shape.kind == "union":
+        return sorted({p for _k, v in shape.variants if v.kind == "object" for p in v.props})
+    return list(shape.props) if shape is not None and shape.kind == "object" else None
+
+
 def _variant(union: Any, part: Any) -> Any:
     """The variant of a union a path step goes into (the block whose key it is)."""
     if isinstance(part, str):

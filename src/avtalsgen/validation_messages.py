@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .fieldlabels import names_at
 from .messages import N_, Choices, FieldRef, MessageError, Msg, Quoted
 
 # Error type -> message; every message may use {value} (the input, quoted) and the
@@ -84,7 +85,9 @@ def unknown_key(path: tuple[Any, ...], kind: str, field_names: set[str]) -> Msg:
     """An unknown key, with the field it was probably meant to be."""
     key = path[-1] if path else "?"
     parent = FieldRef(kind, path[:-1])
-    close = difflib.get_close_matches(str(key), field_names, n=1)
+    here = names_at(kind, path[:-1])  # the fields this place allows, if known
+    close = difflib.get_close_matches(str(key), here if here is not None else field_names,
+                                      n=1)
     if close:
         return Msg(N_("unknown key {key!r} (did you mean {close!r}?)"), key=str(key),
                    close=close[0], parent=parent,

@@ -38,6 +38,11 @@ class ShownProblem(Problem):
     """A Problem with its Swedish text, the label of its field and a link to it: str()
     is the sentence, and in a template (`__html__`) the label links to the field."""
 
+    slug: str
+    sv: str
+    label: str
+    href: str
+
     def __init__(self, problem: Problem, *, detail: Any = None,
                  titles: dict[str, str] | None = None) -> None:
         super().__init__(problem.file, problem.line, problem.field, problem.message,
@@ -100,8 +105,8 @@ def describe(problem: Problem, slug: str, titles: dict[str, str]) -> tuple[str, 
         section = _section(path)
         if section:
             base += f"/avsnitt/{section}"
-        elif path and titles.get(file.stem):
-            label = f"{titles[file.stem]}: {label}"
+        if named and titles.get(file.stem):  # which document: by its title
+            label = f"{titles[file.stem]} › {label}"
     target = anchor(kind, path) if path else ""
     return label, base + (f"#{target}" if target else "")
 
