@@ -213,7 +213,7 @@ def _recorded_key(manifest: Manifest, name: str) -> str | None:
 
 
 def _inputs_record(digest: str | None, names: list[str],
-                   keys: dict[str, dict[str, str]]) -> dict[str, object] | None:
+                   keys: dict[str, dict[str, str | None]]) -> dict[str, object] | None:
     return {"folder": digest, "documents": names, "keys": keys} if digest else None
 
 

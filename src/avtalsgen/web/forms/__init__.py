@@ -52,7 +52,7 @@ schema read into shapes), `labels` (the Swedish words), `fields` (names, ids, te
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -113,7 +113,7 @@ def _root(kind: str) -> tuple[dict[str, Any], _Shape]:
 
 
 def render(kind: str, value: Any, prefix: str = "",
-           problems: Mapping[str, list[str]] | None = None, *,
+           problems: Mapping[str, Sequence[str]] | None = None, *,
            exclude: Iterable[str] = frozenset(),
            tables: Mapping[str, str] | None = None) -> Markup:
     """The form fields for `value` (plain data) of a file kind or a section.

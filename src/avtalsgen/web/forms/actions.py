@@ -128,7 +128,8 @@ class _Step:
 def _locate(root: _Shape, data: dict[str, Any], path: str) -> list[_Step]:
     """The steps from the root to a field path, creating missing containers on the way."""
     steps: list[_Step] = []
-    shape, value, rest = root, data, path
+    value: Any = data  # then whatever the path goes through: a dict, a list, a value
+    shape, rest = root, path
     while rest:
         if shape.kind == "union":
             shape = shape.variant(_detect(shape, value)) or shape
@@ -205,7 +206,8 @@ def _apply(root: _Shape, data: Any, action: str, prefix: str) -> Any:
     step = steps[-1]
     container, key, shape = step.container, step.key, step.shape
     if verb == "add":
-        current = container[key] if isinstance(container, list) or key in container else None
+        present = isinstance(key, int) if isinstance(container, list) else key in container
+        current = container[key] if present else None
         if shape.kind == "array":
             if not isinstance(current, list):
                 current = container[key] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import escape
@@ -43,7 +43,7 @@ class _Controls:
     """Controls of scalars, and fieldsets; each problem is shown once, by the first
     control or fieldset that claims its field path."""
 
-    def __init__(self, problems: Mapping[str, list[str]], prefix: str,
+    def __init__(self, problems: Mapping[str, Sequence[str]], prefix: str,
                  exclude: Iterable[str], tables: Mapping[str, str] | None = None) -> None:
         self.prefix = prefix
         self.exclude = frozenset(exclude)

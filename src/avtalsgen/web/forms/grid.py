@@ -54,7 +54,7 @@ class _Grids:
             value = value or {}
             rows_shape = owner.prop("rows")
             cols_shape = owner.prop("columns")
-            rows_v = value.get("rows") if isinstance(value.get("rows"), list) else []
+            rows_v: list[Any] = value["rows"] if isinstance(value.get("rows"), list) else []
             columns = value.get("columns") if isinstance(value.get("columns"), list) else []
             rows_name, cols_name = _join(name, "rows"), _join(name, "columns")
             legend = "Tabellens kolumner och rader"

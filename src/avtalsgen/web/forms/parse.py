@@ -168,6 +168,7 @@ class _Parser:
         variant = shape.variant(key) if key else None
         if variant is None:
             return None if f.item and shape.nullable else MISSING
+        value: Any
         if variant.kind == "object":
             value = self.fields(variant, f.name)
         else:

@@ -4,7 +4,7 @@ their scalars (`controls`) and the grids of tables (`grid`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import escape
@@ -19,7 +19,7 @@ from .shapes import MISSING, _detect, _Shape, _table_pair
 class _Renderer(_Grids, _Controls):
     """The fields of a whole value, walking its shape from the root."""
 
-    def __init__(self, root: tuple[dict[str, Any], _Shape], problems: Mapping[str, list[str]],
+    def __init__(self, root: tuple[dict[str, Any], _Shape], problems: Mapping[str, Sequence[str]],
                  prefix: str, exclude: Iterable[str],
                  tables: Mapping[str, str] | None = None) -> None:
         super().__init__(problems, prefix, exclude, tables)

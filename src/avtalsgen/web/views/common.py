@@ -250,7 +250,8 @@ def _captions(data: Any) -> list[tuple[str, str]]:
     """(table id, caption) of every table and chart block in a document's data."""
     found: list[tuple[str, str]] = []
     if isinstance(data, dict):
-        block = data.get("chart") if isinstance(data.get("chart"), dict) else data
+        chart = data.get("chart")
+        block = chart if isinstance(chart, dict) else data
         if isinstance(block.get("table"), str) and isinstance(block.get("caption"), str):
             found.append((block["table"], block["caption"].strip().rstrip(".")))
         for value in data.values():

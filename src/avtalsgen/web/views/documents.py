@@ -206,8 +206,8 @@ def edit_file(request: Request) -> Response:
 
 def edit_document(request: Request) -> Response:
     folder, doc, path = _document_path(request)
-    context = {"folder": folder, "file_name": path.name, "slug": folder.name, "doc": doc,
-               "what": "dokumentets uppgifter ändrade"}
+    context: dict[str, Any] = {"folder": folder, "file_name": path.name, "slug": folder.name,
+                               "doc": doc, "what": "dokumentets uppgifter ändrade"}
 
     def place(old: Any, new: Any) -> Any:
         return {**new, **({"sections": old["sections"]} if "sections" in (old or {}) else {})}

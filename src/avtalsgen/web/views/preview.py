@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
@@ -33,7 +34,12 @@ def fragment_wanted(request: Request) -> bool:
     return request.headers.get("hx-request", "").lower() == "true"
 
 
-def names(folder: Path, doc: str) -> dict[str, str]:
+class Names(TypedDict):
+    doc_title: str
+    municipality: str
+
+
+def names(folder: Path, doc: str) -> Names:
     """The document's title and the municipality's name, as pages show them (the folder
     and file names while the municipality does not validate)."""
     bundle = page_problems(folder)[0]
