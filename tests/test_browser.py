@@ -86,6 +86,14 @@ def save(page: Any) -> None:
         page.locator("form.editor button[name='form:action'][value=save]").first.click()
 
 
+def open_fields(page: Any) -> None:
+    """Unfold "Dokumentets uppgifter" under the document, as a person does to edit its
+    title (it is folded away below the document as it will print)."""
+    fields = page.locator("details.doc-fields")
+    if fields.count() and not fields.evaluate("d => d.open"):
+        fields.locator("summary").click()
+
+
 def wait_for_preview(page: Any) -> Any:
     from playwright.sync_api import expect
 
@@ -151,12 +159,15 @@ def test_create_edit_validate_preview_download_final_and_review(page: Any,
     assert (root / "testby" / "municipality.yaml").is_file()
 
     # Open one of its documents and edit the title.
-    page.get_by_role("link", name="samverkansoverenskommelse", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("samverkansoverenskommelse")
+    page.get_by_role("link", name="Samverkansöverenskommelse", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Samverkansöverenskommelse")
     doc_url = page.url
+    open_fields(page)
     page.get_by_label("Titel", exact=True).fill(TITLE)
     save(page)
     expect(page.get_by_role("status").filter(has_text="Sparat.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    open_fields(page)
     expect(page.get_by_label("Titel", exact=True)).to_have_value(TITLE)
     on_disk = yaml.safe_load((root / "testby" / "samverkansoverenskommelse.yaml")
                              .read_text(encoding="utf-8"))
@@ -284,6 +295,8 @@ def test_second_browser_saving_the_same_version_gets_the_conflict_page(
         first, second = one.new_page(), two.new_page()
         first.goto(url)
         second.goto(url)
+        open_fields(first)
+        open_fields(second)
         first.get_by_label("Titel", exact=True).fill("Första redaktörens titel")
         second.get_by_label("Titel", exact=True).fill("Andra redaktörens titel")
         save(first)
@@ -301,6 +314,7 @@ def test_second_browser_saving_the_same_version_gets_the_conflict_page(
         assert not found, "axe-core on the conflict page:\n" + "\n".join(found)
         # The way back opens the saved version, with the first editor's title.
         second.get_by_role("link", name="Behåll den sparade versionen").click()
+        open_fields(second)
         expect(second.get_by_label("Titel", exact=True)).to_have_value(
             "Första redaktörens titel")
 
@@ -319,6 +333,7 @@ def test_a_save_changes_only_the_edited_line(page: Any, server: Server, slug: st
     path = server.root / slug / f"{doc}.yaml"
     before = path.read_text(encoding="utf-8")
     page.goto(f"/k/{slug}/dok/{doc}")
+    open_fields(page)
     page.get_by_label("Titel", exact=True).fill(new_title)
     save(page)
     expect(page.get_by_role("status").filter(has_text="Sparat.")).to_be_visible()
@@ -487,7 +502,7 @@ def test_keyboard_focus_is_visible_from_the_skip_link_on(page: Any) -> None:
         page.evaluate(SETTLE)
     else:
         pytest.fail("the focus never left the page after 150 Tabs")
-    assert seen[-1].endswith("Sidbilder (som utskrift)"), seen[-5:]
+    assert seen[-1].endswith("Tillgänglighet"), seen[-5:]  # the footer's last link
     assert not problems, "\n".join(problems) + "\n\nfocus order: " + " → ".join(seen)
 
 
