@@ -103,11 +103,12 @@ def _workbook_bytes(rows: list[Row], title: str) -> bytes:
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has its one sheet
     sheet.title = SHEET_TITLE
     book.properties.title = title[:255]
     sheet.append(HEADINGS)
     for row in rows:
-        sheet.append([_text(v) for v in _cells(row)])
+        sheet.append([_text(v, sheet) for v in _cells(row)])
     _format(sheet, len(rows))
     buffer = io.BytesIO()
     book.save(buffer)
@@ -120,13 +121,13 @@ def _cells(row: Row) -> list[str]:
             measure.follow_up, WORDS.get(measure.status or "", ""), dotted(row.path)]
 
 
-def _text(value: str) -> Any:
+def _text(value: str, sheet: Any) -> Any:
     """A cell that stays text: '=…' typed in a plan must never become a formula."""
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import WriteOnlyCell
 
     if not value.startswith("="):
         return value or None
-    cell = Cell(None, value=value)  # a detached cell: appended with its type
+    cell = WriteOnlyCell(sheet, value)  # the sheet's next append places it, with its type
     cell.data_type = "s"
     return cell
 

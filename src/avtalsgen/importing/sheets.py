@@ -127,7 +127,7 @@ def table_from_block(grid: sheets.Grid,
               for i, row in body]
     labels = [_label(row[0]) for _i, row in body]
     unit = _unit(values, notes)
-    total = None
+    total: dict[str, Any] | None = None
     if unit != "text" and len(body) > 1 and isinstance(labels[-1], str) and \
             labels[-1].casefold() in sheets.TOTAL_LABELS:
         given = [v for v, _p in values[-1]]

@@ -69,7 +69,7 @@ def read_chart(space: etree._Element) -> ChartData | str:
     """The chart's data from its cache, or why there is none to use (a sentence)."""
     chart = space.find(f"{C}chart")
     plot = chart.find(f"{C}plotArea") if chart is not None else None
-    if plot is None:
+    if chart is None or plot is None:
         return "the chart part has no plot area"
     groups = [g for g in plot if isinstance(g.tag, str) and g.tag.startswith(C)
               and g.tag.endswith("Chart")]

@@ -63,8 +63,8 @@ def section_fields(entries: list[Any], doc_type: str) -> tuple[list[Any], dict[s
             return entries_to_blocks(entries[:k]), fields, labels, notes
     blocks = entries_to_blocks(entries)
     if starts:
-        labels = ", ".join(repr(entries[i].text) for i in starts)
-        blocks[starts[0]] = Noted(blocks[starts[0]], f"{labels} kept as labels with the text "
+        kept = ", ".join(repr(entries[i].text) for i in starts)
+        blocks[starts[0]] = Noted(blocks[starts[0]], f"{kept} kept as labels with the text "
                                   "after them: that text is not what the field holds (or "
                                   "not in an order the section can print)")
     return blocks, {}, {}, []
