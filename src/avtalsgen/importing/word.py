@@ -288,7 +288,7 @@ class _Import:
             self.notes.append(f"no period (e.g. '2020–2023') was found: {period['start']}–"
                               f"{period['end']} is a placeholder")
         muni: dict[str, Any] = {"kommun": kommun, "polis": polis}
-        names, draft = meta.header(docx.header, self.notes)
+        names, header_draft = meta.header(docx.header, self.notes)
         meta.footer(docx.footer, self.notes)
         if names:
             for party, shown in zip((kommun, polis), names, strict=True):
@@ -298,7 +298,7 @@ class _Import:
             muni["header"] = False
         muni["period"] = period
         muni["signing"] = {}  # filled by the signatures found in the body
-        draft = draft or front.draft
+        draft = header_draft or front.draft
         if draft and draft[0]:
             muni["version"] = draft[0]
         if draft and draft[1]:

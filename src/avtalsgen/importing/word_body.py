@@ -388,12 +388,17 @@ class Body:
         """The source, or avtalsgen's sample-data note, in the paragraph at j (or the first
         after it with text), as table fields; that paragraph is then used up."""
         body = self.doc.body
-        while j < len(body) and isinstance(body[j], Para) and not body[j].text.strip() \
-                and not body[j].pictures:
+
+        def para(k: int) -> Para | None:
+            found = body[k] if k < len(body) else None
+            return found if isinstance(found, Para) else None
+
+        while (empty := para(j)) is not None and not empty.text.strip() and not empty.pictures:
             j += 1
-        if j >= len(body) or not isinstance(body[j], Para) or j in self.captions:
+        note = para(j)
+        if note is None or j in self.captions:
             return None
-        text = body[j].text.strip()
+        text = note.text.strip()
         source, sample = _SOURCE.match(text), _SAMPLE.match(text)
         found: dict[str, Any] = {}
         if source and "\n" not in text:
@@ -414,7 +419,8 @@ def _undrawable(data: ChartData) -> str | None:
     try:
         chart = m.Chart.model_validate({"table": "x", "kind": data.kind, "caption": "x",
                                         "alt": "x", "stacked": data.stacked})
-        return chart_data_problem(chart, m.Table.model_validate(data.table()))
+        problem = chart_data_problem(chart, m.Table.model_validate(data.table()))
+        return None if problem is None else str(problem)
     except ValidationError as e:  # figures no table can hold: the chart stays its caption
         return f"its figures do not make a table: {e.errors()[0]['msg']}"
 

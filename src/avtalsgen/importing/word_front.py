@@ -210,9 +210,10 @@ def _find_toc(body: list[Para | Table], front: Front) -> None:
         _typed_toc(body, front)
         return
     front.skip.update(entries)
-    levels = [int(body[i].style[4:]) for i in entries if re.fullmatch(r"toc \d", body[i].style)]
+    paras = {i: el for i, el in enumerate(body) if isinstance(el, Para)}
+    levels = [int(paras[i].style[4:]) for i in entries if re.fullmatch(r"toc \d", paras[i].style)]
     for i in entries:
-        for instr in body[i].fields:  # type: ignore[union-attr]
+        for instr in paras[i].fields:
             depth = re.search(r'\\o\s+"?\d-(\d)', instr)
             if depth:
                 levels.append(int(depth.group(1)))
@@ -220,14 +221,14 @@ def _find_toc(body: list[Para | Table], front: Front) -> None:
                 front.toc_by_entry = True
     front.toc_levels = min(max(levels), 4) if levels else None
     if titles:
-        front.toc = body[titles[0]].text.strip() or "Innehåll"
+        front.toc = paras[titles[0]].text.strip() or "Innehåll"
         front.skip.add(titles[0])
         return
     before = entries[0] - 1
-    while before >= 0 and isinstance(body[before], Para) and not body[before].text.strip():
+    while before in paras and not paras[before].text.strip():
         before -= 1
-    if before >= 0 and _TOC_TITLE.match(body[before].text.strip()):
-        front.toc = body[before].text.strip()
+    if before in paras and _TOC_TITLE.match(paras[before].text.strip()):
+        front.toc = paras[before].text.strip()
         front.skip.add(before)
     else:
         front.toc = "Innehåll"

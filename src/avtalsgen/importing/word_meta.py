@@ -93,10 +93,10 @@ def kommun(texts: list[str], given: str | None) -> tuple[dict[str, Any], bool]:
         return _party("TODO kommun", "TODO"), False
     one = max((k for k in counts if " " not in k), key=lambda k: counts[k], default=None)
     two = max((k for k in counts if " " in k), key=lambda k: counts[k], default=None)
-    name = two if two and one and two.endswith(one) and counts[two] * 2 >= counts[one] and \
+    chosen = two if two and one and two.endswith(one) and counts[two] * 2 >= counts[one] and \
         two.split()[0] not in NOT_NAMES else (one or two)
-    assert name is not None
-    return _party(f"{name} kommun", name), True
+    assert chosen is not None
+    return _party(f"{chosen} kommun", chosen), True
 
 
 def _base_name(genitive: str) -> str:

@@ -184,13 +184,16 @@ class _Reader:
         self.footnotes = self._notes("footnotes", "footnote")
         self.endnotes = self._notes("endnotes", "endnote")
         self.field_stack = []  # a field left open in a note must not hide the body
+        element = root.find(f"{W}body")
+        if element is None:
+            raise problem(self.source, "the document has no body")
         body: list[Para | Table] = []
-        self._blocks(root.find(f"{W}body"), body)
+        self._blocks(element, body)
         if self.field_stack:  # a field never ends: read again, fields as plain text
             self.notes.append("the document has a field that is never closed; its text is "
                               "read as ordinary text")
             self.field_stack, self.fields_broken, body = [], True, []
-            self._blocks(root.find(f"{W}body"), body)
+            self._blocks(element, body)
         if root.find(f".//{W}ins") is not None or root.find(f".//{W}del") is not None:
             self.notes.append("the document has tracked changes not accepted: read as if "
                               "accepted (insertions kept, deletions left out)")

@@ -237,10 +237,10 @@ def _measures(rows: list[list[Cell]], header_rows: int,
                 notes.append("a measure without a cause was given the cause 'TODO'")
             causes.append({"cause": cause, "measures": []})
         causes[-1]["measures"].append(_measure(texts, notes))
-    for cause in causes:
-        if not cause["measures"]:
-            cause["measures"].append({"measure": "TODO"})
-            notes.append(f"the cause {cause['cause'][:50]!r} has no measure: 'TODO' added")
+    for entry in causes:
+        if not entry["measures"]:
+            entry["measures"].append({"measure": "TODO"})
+            notes.append(f"the cause {entry['cause'][:50]!r} has no measure: 'TODO' added")
     if not causes:
         return None
     data: dict[str, Any] = {"title": caption} if caption else {}
