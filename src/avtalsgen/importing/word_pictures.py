@@ -24,12 +24,13 @@ def as_png_or_jpeg(data: bytes) -> bytes | None:
             if too_big:
                 image.thumbnail((4000, 4000))
             buffer = io.BytesIO()
-            if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                image = image.convert("RGBA")
-            image.save(buffer, format="PNG", optimize=True)
+            picture: Image.Image = image
+            if picture.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                picture = picture.convert("RGBA")
+            picture.save(buffer, format="PNG", optimize=True)
             if buffer.tell() > MAX_PICTURE_BYTES:
                 buffer = io.BytesIO()
-                image.convert("RGB").save(buffer, format="JPEG", quality=85)
+                picture.convert("RGB").save(buffer, format="JPEG", quality=85)
             return buffer.getvalue()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
