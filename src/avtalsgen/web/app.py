@@ -146,6 +146,7 @@ def create_app(root: Path, accounts: Accounts | None = None,
         Route(statement.PATH, statement.statement, methods=["GET"]),
         Route("/importera", imports.new_municipality, methods=["POST"]),
         Route("/k/{slug}/importera", imports.into_municipality, methods=["POST"]),
+        Route("/k/{slug}/granskning/{id}", imports.tick, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _error,

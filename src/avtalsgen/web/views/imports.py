@@ -15,19 +15,24 @@ from starlette.responses import Response
 
 from ... import store
 from ...errors import AvtalsgenError
+from ...importing import review
 from ...importing.bounded import run_import
 from ...importing.limits import BUSY, TOO_LARGE, ImportLimitError
 from ...importing.report import ImportReport
 from .. import security
+from ..auth import safe_next
 from .common import (
     author,
     checked_form,
     folder_of,
     page,
+    posted_form,
+    redirect,
     refuse_if_final,
     require,
     saved,
     shared,
+    url,
 )
 
 KINDS = {".docx": "Word", ".xlsx": "Excel", ".csv": "CSV"}
@@ -106,9 +111,22 @@ def _import_upload(request: Request, folder: Path | None, new: bool, source: Pat
     store.commit(folder, [folder], author=author(request),
                  message=f"{what} ({author(request)})")
     saved(request, folder, None, None, what)
+    documents = [p.stem for p in report.written if p.suffix == ".yaml"
+                 and p.name not in ("municipality.yaml", "statistics.yaml")]
+    review.record(folder, report, name, documents[0] if documents else None)
     return page(request, "imported.html", slug=folder.name, report=report, source=name,
-                documents=[p.stem for p in report.written if p.suffix == ".yaml"
-                           and p.name not in ("municipality.yaml", "statistics.yaml")])
+                documents=documents, review_notes=review.notes(folder, open_only=True),
+                can_edit=True)
+
+
+def tick(request: Request) -> Response:
+    """Klart: one place of an import's review list is checked."""
+    folder = folder_of(request)
+    require(request, folder.name, "edit")
+    form = posted_form(request)
+    if not review.done(folder, request.path_params["id"], author(request)):
+        raise HTTPException(404)
+    return redirect(safe_next(str(form.get("next") or "")) or url("k", folder.name))
 
 
 def _cleanup(tmp: Path) -> None:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from ... import approvals, store
 from ...build import all_targets, init_municipality
 from ...errors import AvtalsgenError
+from ...importing import review as import_review
 from ...model import SLUG_PATTERN
 from ..auth import safe_next
 from .common import (
@@ -101,10 +102,11 @@ def show(request: Request) -> Response:
               "can_reopen": allowed(request, folder.name, "edit")
               or allowed(request, folder.name, "approve")}
     history = store.history(folder, 10)
+    to_check = import_review.notes(folder, open_only=True)
     return page(request, "municipality.html", m=info, history=history,
                 saved=request.query_params.get("sparat"), review=review,
-                can_edit=review["can_edit"],
-                year=year_steps(info, state, history, shared(request)))
+                can_edit=review["can_edit"], review_notes=to_check, slug=folder.name,
+                year=year_steps(info, state, history, shared(request), len(to_check)))
 
 
 # In the message of every import's commit ("Inläst från …", "… inläst"), any case.
@@ -113,10 +115,11 @@ STEPS = ("Inläst", "Utkast", "På remiss", "Godkänd av en part", "Slutlig")
 
 
 def year_steps(info: dict[str, Any], state: approvals.State, history: list[Any],
-               shared_mode: bool) -> dict[str, Any]:
+               shared_mode: bool, to_check: int = 0) -> dict[str, Any]:
     """Where the year's work stands: the steps, the current one, the next thing to do
-    and what blocks it (each blocker a problem that links to its field)."""
-    imported = any(IMPORTED in c.message.lower() for c in history)
+    and what blocks it (each blocker a problem that links to its field); to_check:
+    places of an import's review list not yet ticked Klart."""
+    imported = to_check > 0 or any(IMPORTED in c.message.lower() for c in history)
     blockers = [*info["problems"], *info["warnings"]]
     if state.final:
         current, next_step = 4, ("Dokumenten är slutliga. Ladda ner dem som PDF för "
@@ -126,12 +129,14 @@ def year_steps(info: dict[str, Any], state: approvals.State, history: list[Any],
         waiting = [p for p in approvals.PARTIES if p not in state.parties]
         next_step = ("Väntar på att " + " och ".join(f"{p}en" for p in waiting)
                      + " godkänner samma innehåll.")
+    elif to_check:
+        current = 0
+        next_step = (f"Granska det som inläsningen var osäker på ({to_check} kvar) och "
+                     "markera varje punkt som klar.")
     elif not blockers:
         current = 2
         next_step = ("Båda parter granskar dokumenten och godkänner dem här."
                      if shared_mode else "Granska dokumenten och markera dem som slutliga.")
-    elif imported and history and IMPORTED in history[0].message.lower():
-        current, next_step = 0, "Granska det som lästes in och rätta det som behövs."
     else:
         current, next_step = 1, "Rätta det som hindrar att dokumenten blir slutliga."
     labels = list(STEPS)
