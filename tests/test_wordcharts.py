@@ -18,7 +18,7 @@ import pytest
 from conftest import MUNICIPALITIES, minimal_municipality, soffice, tool, write_municipality
 from lxml import etree
 
-from avtalsgen import charts, render, wordcharts
+from avtalsgen import charts, context, render, wordcharts
 from avtalsgen import model as m
 from avtalsgen.build import Options, load, render_bundle, render_municipality
 from avtalsgen.context import SAMPLE_MARK
@@ -252,11 +252,22 @@ def test_series_differ_by_marker_dash_or_pattern_not_colour_alone(package: Packa
     assert {p.lstrip("#").upper() for p in charts.PALETTE[:3]} <= colours  # Okabe–Ito
 
 
-def test_bars_start_at_zero_and_lines_are_left_alone(package: Package) -> None:
+def test_value_axes_start_at_zero_and_have_titles(package: Package) -> None:
+    """Issue 22: a line chart from 52 to 70 makes a small change look large."""
     [line, bars, stacked, _pie] = [space for _, space in package.charts()]
-    for space in (bars, stacked):
+    for space in (line, bars, stacked):
         assert space.find(".//c:valAx/c:scaling/c:min", NS).get("val") in ("0", "0.0")
-    assert line.find(".//c:valAx/c:scaling/c:min", NS) is None
+        title = space.find(".//c:valAx/c:title", NS)
+        assert "".join(title.itertext()) in ("Antal", "Procent")
+
+
+def test_a_line_chart_may_keep_its_automatic_scale_when_the_config_says_so() -> None:
+    table = m.Table.model_validate({"columns": ["x", "a", "b"], "rows": [["År", 52, 70]]})
+    chart = m.Chart.model_validate({"table": "t", "kind": "line", "caption": "c", "alt": "a",
+                                    "axis_from_zero": False})
+    space = etree.fromstring(wordcharts.build(chart, table).xml)
+    assert space.find(".//c:valAx/c:scaling/c:min", NS) is None
+    assert context.AXIS_NOT_FROM_ZERO in context.chart_notes(chart, table)
 
 
 def test_negative_bars_keep_the_automatic_scale() -> None:

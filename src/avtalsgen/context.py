@@ -23,6 +23,8 @@ TABLE_NAME = "Tabell"
 # Where the author wants the footnote reference: "… arbete{fotnot} och …".
 FOOTNOTE_MARK = "{fotnot}"
 SAMPLE_MARK = "(EXEMPELDATA)"
+AXIS_NOT_FROM_ZERO = ("Observera: värdeaxeln börjar inte på noll, så skillnaderna ser "
+                      "större ut än de är.")
 MAX_HEADING_LEVEL = 4
 
 DEFAULT_LABELS = {
@@ -185,7 +187,7 @@ class _Builder:
             "table": table.model_dump(),
             **self._caption(name, text),
             "alt": chart.alt + (f" {SAMPLE_MARK}" if table.sample_data else ""),
-            "notes": sample_notes(table),
+            "notes": chart_notes(chart, table),
         })
 
     def picture(self, image: m.Image) -> None:
@@ -308,6 +310,12 @@ def table_item(table_id: str, table: m.Table) -> Item:
     return {"kind": "table", "id": table_id, "title": table.title,
             "columns": [header(c) for c in table.columns], "rows": rows, "total": total,
             "notes": sample_notes(table), "text_table": table.unit == "text", "fills": {}}
+
+
+def chart_notes(chart: m.Chart, table: m.Table) -> list[str]:
+    """The table's notes, and that the value axis does not start at zero if it does not."""
+    axis = [] if chart.axis_from_zero or chart.kind == "pie" else [AXIS_NOT_FROM_ZERO]
+    return sample_notes(table) + axis
 
 
 def sample_notes(table: m.Table) -> list[str]:

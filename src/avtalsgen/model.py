@@ -322,6 +322,10 @@ class Chart(Model):
     render: Literal["native", "image"] = d(
         "'native' (standard): ett Word-diagram med sina data, som kan redigeras i Word; "
         "'image': en bild (PNG) av diagrammet.", default="native")
+    axis_from_zero: bool = d(
+        "Värdeaxeln börjar på noll (standard true), så att skillnader inte överdrivs. "
+        "false: axeln börjar nära det lägsta värdet, och en notering under diagrammet "
+        "säger det.", default=True)
 
     @model_validator(mode="after")
     def _stacked_bars_only(self) -> Chart:

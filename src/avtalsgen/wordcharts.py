@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -210,6 +211,26 @@ def _style_series(pptx_chart: PptxChart, kind: str) -> None:
             series.marker.format.line.color.rgb = colour
 
 
+VALUE_TITLES = {"percent": "Procent", "number": "Antal"}
+
+
+def _value_title(chart: m.Chart, table: m.Table) -> str:
+    """"Procent", "Antal", or "Antal per 1000 invånare" when the caption says so."""
+    if table.unit == "percent":
+        return VALUE_TITLES["percent"]
+    rate = re.search(r"per [\d\s\u00a0]+\w+", chart.caption)
+    return f"Antal {rate.group(0).strip()}" if rate else VALUE_TITLES["number"]
+
+
+def _axis_title(axis: Any, text: str) -> None:
+    axis.has_title = True
+    frame = axis.axis_title.text_frame
+    frame.text = text
+    font = frame.paragraphs[0].runs[0].font
+    font.bold, font.size, font.name = False, FONT_SIZE, FONT
+    font.color.rgb = AXIS_COLOUR
+
+
 def _style_axes(pptx_chart: PptxChart, chart: m.Chart, table: m.Table,
                 series: list[tuple[str, list[float]]]) -> None:
     category, value = pptx_chart.category_axis, pptx_chart.value_axis
@@ -222,9 +243,15 @@ def _style_axes(pptx_chart: PptxChart, chart: m.Chart, table: m.Table,
     finite = [v for _, vals in series for v in vals if math.isfinite(v)]
     value.tick_labels.number_format = axis_format(table, finite)
     value.tick_labels.number_format_is_linked = False
-    if chart.kind == "bar":
+    # From zero unless the config says otherwise (a note under the chart then says so):
+    # a line chart from 52 to 70 makes a small change look large.
+    if chart.kind == "bar" or chart.axis_from_zero:
         if all(v >= 0 for v in finite):
-            value.minimum_scale = 0  # bars are read by their length: from zero
+            value.minimum_scale = 0
+        elif all(v <= 0 for v in finite):
+            value.maximum_scale = 0
+    _axis_title(value, _value_title(chart, table))  # the categories (years) name themselves
+    if chart.kind == "bar":
         top = (max((sum(v for v in vals if math.isfinite(v) and v > 0)
                     for vals in zip(*(s for _, s in series), strict=True)), default=0)
                if chart.stacked else max(finite, default=0))
