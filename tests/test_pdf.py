@@ -47,7 +47,7 @@ def test_every_seed_municipality_gets_pdfs_in_one_run(pdf_run) -> None:
 
 
 def test_page_numbers_are_right_on_every_page(pdf_run) -> None:
-    """Every page shows its number, except a title page, which shows none."""
+    """Every page shows "Sida N av M", except a title page, which shows none."""
     _, out = pdf_run
     with_title_page = 0
     for pdf in sorted(out.rglob("*.pdf")):
@@ -57,12 +57,13 @@ def test_page_numbers_are_right_on_every_page(pdf_run) -> None:
         for page in range(1, page_count(pdf) + 1):
             lines = [ln.strip() for ln in pdftotext(pdf, page).splitlines() if ln.strip()]
             if page == 1 and title_page:
-                assert not re.fullmatch(r"\d+", lines[-1]), f"{pdf.name}: number on the cover"
+                assert "Sida" not in lines[-1], f"{pdf.name}: number on the cover"
                 assert not any(docx.sections[0].first_page_footer.paragraphs[i].text
                                for i in range(len(docx.sections[0].first_page_footer
                                                   .paragraphs)))
             else:
-                assert lines[-1] == str(page), f"{pdf.name} page {page}: footer {lines[-1]!r}"
+                assert lines[-1] == f"Sida {page} av {page_count(pdf)}", \
+                    f"{pdf.name} page {page}: footer {lines[-1]!r}"
     assert with_title_page == 4  # all but Luleå's agreement, whose title shares page 1
 
 

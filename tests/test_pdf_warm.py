@@ -112,7 +112,8 @@ def test_table_of_contents_and_page_numbers_are_updated(
     assert "Lokal lägesbild" in pdftotext(target, int(entry.group(1)))
     pages = pdftotext(target).split("\f")[:-1]
     for number, text in enumerate(pages[1:], start=2):  # page 1 is the title page
-        assert text.split()[-1] == str(number), f"page {number}: footer {text.split()[-1]!r}"
+        footer = text.split()[-4:]
+        assert footer == ["Sida", str(number), "av", str(len(pages))], f"page {number}: {footer}"
 
 
 def test_libreoffice_ends_when_the_server_process_is_killed(

@@ -3,7 +3,7 @@
 
 The .docx files are the source of truth for layout. This script documents how
 they were made and can recreate them from scratch: named styles only (no direct
-formatting), a header naming the parties, page numbers in the footer, and one
+formatting), a header naming the parties, "Sida N av M" in the footer, and one
 loop over `body` that lays out every kind of item the context produces.
 
     .venv/bin/python tools/make_templates.py   # writes templates/*.docx
@@ -115,8 +115,12 @@ def setup_styles(doc) -> None:
     note = _style(doc, "Table Note")
     note.font.size = Pt(9)
     note.font.italic = True
+    # A note before another note stays with it: caption, chart and notes on one page.
+    _style(doc, "Table Note Kept", base="Table Note").paragraph_format.keep_with_next = True
 
-    figure = _style(doc, "Figure")
+    # Not "Figure": LibreOffice tags a paragraph by its style's name, and a paragraph
+    # tagged /Figure (remapped to /P) breaks PDF/UA; the picture inside is the figure.
+    figure = _style(doc, "Figure Block")
     figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     figure.paragraph_format.keep_with_next = True
 
@@ -156,7 +160,7 @@ def setup_styles(doc) -> None:
         cover.paragraph_format.space_after = Pt(2)
     _style(doc, "Cover Title", base="Title").paragraph_format.space_before = Pt(96)
 
-    for level in (1, 2, 3):
+    for level in (1, 2, 3, 4):
         toc = _style(doc, f"TOC {level}")
         toc.paragraph_format.left_indent = Cm(0.5 * (level - 1))
         toc.paragraph_format.space_after = Pt(2)
@@ -207,17 +211,25 @@ def p(doc, text="", style=None, run_style=None):
     return para
 
 
-def add_page_field(paragraph) -> None:
+def add_field(paragraph, instruction: str, shown: str = "1") -> None:
     run = paragraph.add_run()
     run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="begin"/>'))
     run = paragraph.add_run()
-    run._r.append(parse_xml(f'<w:instrText {nsdecls("w")} xml:space="preserve"> PAGE '
-                            '</w:instrText>'))
+    run._r.append(parse_xml(f'<w:instrText {nsdecls("w")} xml:space="preserve"> '
+                            f'{instruction} </w:instrText>'))
     run = paragraph.add_run()
     run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="separate"/>'))
-    paragraph.add_run("1")
+    paragraph.add_run(shown)
     run = paragraph.add_run()
     run._r.append(parse_xml(f'<w:fldChar {nsdecls("w")} w:fldCharType="end"/>'))
+
+
+def add_page_of_pages(paragraph) -> None:
+    """"Sida N av M": a reader of a printed agreement sees that no page is missing."""
+    paragraph.add_run("Sida ")
+    add_field(paragraph, "PAGE")
+    paragraph.add_run(" av ")
+    add_field(paragraph, "NUMPAGES")
 
 
 def text_width(section) -> int:
@@ -247,13 +259,17 @@ def header_footer(doc) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    add_page_field(footer)
+    add_page_of_pages(footer)
 
 
 def notes(doc) -> None:
     """Source and sample-data notes under a table or chart."""
     p(doc, "{%p for note in it.notes %}")
+    p(doc, "{%p if loop.last %}")
     p(doc, "{{ note }}", style="Table Note")
+    p(doc, "{%p else %}")
+    p(doc, "{{ note }}", style="Table Note Kept")
+    p(doc, "{%p endif %}")
     p(doc, "{%p endfor %}")
 
 
@@ -288,7 +304,7 @@ def body_loop(doc) -> None:
     p(doc, "{{p it.xml }}")
     notes(doc)
     p(doc, "{%p elif it.kind in ('chart', 'picture') %}")
-    p(doc, "{{ it.image }}", style="Figure")
+    p(doc, "{{ it.image }}", style="Figure Block")
     p(doc, "{{p it.caption_xml }}")
     notes(doc)
     p(doc, "{%p elif it.kind == 'signatures' %}")

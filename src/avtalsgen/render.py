@@ -337,8 +337,10 @@ def _materialise(context: dict[str, Any], tpl: WordTemplate, logo: bytes | None,
             item["footnote"] = None
         elif kind in ("chart", "picture"):
             item["image"] = _figure(tpl, item, pictures)
+            # Chart, caption and the notes under it stay on one page.
             item["caption_xml"] = wordxml.caption(item["label"], item["number"],
-                                                  item["caption_text"])
+                                                  item["caption_text"],
+                                                  keep_next=bool(item["notes"]))
     if logo is not None:
         alt = f"Logotyp för {context['kommun']['name']}"
         context["logo"] = Picture(tpl, logo, alt, "Logotyp", height=LOGO_HEIGHT).marker()

@@ -216,7 +216,7 @@ def table(item: dict[str, Any], width_twips: int = 9070) -> Markup:
                               for i, c in enumerate(item["total"])) + "</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     # A numbered caption ("Tabell 2. …") travels with its table, whatever the template.
-    head = caption(item["label"], item["number"], item["caption_text"]) \
+    head = caption(item["label"], item["number"], item["caption_text"], keep_next=True) \
         if item.get("caption_text") else ""
     return Markup(
         f'{head}<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
@@ -308,14 +308,15 @@ def paragraph(style_id: str, text: str, num: dict[str, Any] | None = None,
                   f"{_runs(text[:at])}{note}{_runs(text[at:])}{extra}</w:p>")
 
 
-def caption(label: str, number: int, text: str) -> Markup:
-    """"Linjediagram 3. text" with the number as a SEQ field, so Word can list figures
-    and cross-reference them."""
+def caption(label: str, number: int, text: str, keep_next: bool = False) -> Markup:
+    """"Figur 3. text" with the number as a SEQ field, so Word can list figures and
+    cross-reference them; keep_next holds it on the page of what follows it."""
     field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
              f'xml:space="preserve"> SEQ {escape(label)} \\* ARABIC </w:instrText></w:r>'
              '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
              f'<w:r>{_t(str(int(number)))}</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
-    return Markup(f'<w:p><w:pPr><w:pStyle w:val="Caption"/></w:pPr><w:r>{_t(label + " ")}'
+    keep = "<w:keepNext/>" if keep_next else ""
+    return Markup(f'<w:p><w:pPr><w:pStyle w:val="Caption"/>{keep}</w:pPr><w:r>{_t(label + " ")}'
                   f"</w:r>{field}<w:r>{_t('. ' + text)}</w:r></w:p>")
 
 
