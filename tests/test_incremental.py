@@ -178,9 +178,9 @@ def test_pdfs_are_not_converted_again(root: Path, tmp_path: Path, calls: list[st
     converted: list[str] = []
     real = pdf.convert
 
-    def counting(pairs):
+    def counting(pairs, **options):
         converted.extend(docx.name for docx, _pdf in pairs)
-        return real(pairs)
+        return real(pairs, **options)
 
     monkeypatch.setattr(pdf, "convert", counting)
     out = tmp_path / "out"

@@ -7,7 +7,8 @@ usually not the Python avtalsgen runs in; avtalsgen never imports this file.
 
 Starts LibreOffice listening on a named pipe (a socket only this user may open),
 prints {"pid": N} when it answers, then reads one request a line,
-{"source": URL, "target": URL}, and answers {"ok": true} or {"error": "..."}.
+{"source": URL, "target": URL, "options": {FilterData, name: value}}, and
+answers {"ok": true} or {"error": "..."}.
 At the end of its input (the server stopped, or died) it ends LibreOffice and exits.
 """
 
@@ -58,8 +59,11 @@ def _connect(pipe: str, office: subprocess.Popen[bytes], timeout: float) -> Any:
             time.sleep(0.05)
 
 
-def _convert(desktop: Any, source: str, target: str) -> None:
-    """What the batch macro in pdf.py does: indexes and fields updated, then export."""
+def _convert(desktop: Any, source: str, target: str, options: dict[str, Any]) -> None:
+    """What the batch macro in pdf.py does: indexes and fields updated, then export
+    with the same FilterData (`options`, from pdfexport.filter_options)."""
+    import uno  # type: ignore[import-not-found]
+
     doc = desktop.loadComponentFromURL(source, "_blank", 0, (_prop("Hidden", True),))
     if doc is None:
         raise RuntimeError("LibreOffice could not open the document")
@@ -68,7 +72,11 @@ def _convert(desktop: Any, source: str, target: str) -> None:
         for i in range(indexes.getCount()):
             indexes.getByIndex(i).update()
         doc.getTextFields().refresh()
-        doc.storeToURL(target, (_prop("FilterName", "writer_pdf_Export"),))
+        data = uno.Any("[]com.sun.star.beans.PropertyValue",
+                       tuple(_prop(k, v) for k, v in options.items()))
+        # Through uno.invoke: only there does the typed Any reach LibreOffice as such.
+        uno.invoke(doc, "storeToURL", (target, (_prop("FilterName", "writer_pdf_Export"),
+                                                _prop("FilterData", data))))
     finally:
         doc.close(True)
 
@@ -95,7 +103,8 @@ def main() -> int:
         for line in sys.stdin:
             request = json.loads(line)
             try:
-                _convert(desktop, request["source"], request["target"])
+                _convert(desktop, request["source"], request["target"],
+                         request.get("options", {}))
             except Exception as e:
                 if office.poll() is not None:
                     print(f"LibreOffice went away: {e}", file=sys.stderr)

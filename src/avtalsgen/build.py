@@ -121,6 +121,7 @@ class Options:
     force: bool = False
     final: bool = False
     formats: tuple[str, ...] = ("docx",)
+    pdfa: bool | None = None  # PDF/A-2: None for final documents only (pdfexport)
 
 
 def render_bundle(bundle: Bundle, names: list[str] | tuple[str, ...] = (), *,
@@ -358,7 +359,7 @@ def render_many(targets: list[str], options: Options = Options(), *,
         for bug in bugs:
             bug.log = log
     if "pdf" in options.formats:
-        _convert_pdfs([o for o in outcomes if o.error is None])
+        _convert_pdfs([o for o in outcomes if o.error is None], options.pdfa)
     if "docx" not in options.formats:
         for outcome in outcomes:
             outcome.written = [p for p in outcome.written if p.suffix != ".docx"]
@@ -366,9 +367,10 @@ def render_many(targets: list[str], options: Options = Options(), *,
     return outcomes
 
 
-def _convert_pdfs(outcomes: list[Outcome]) -> None:
+def _convert_pdfs(outcomes: list[Outcome], pdfa: bool | None = None) -> None:
     """Convert each new .docx, and each unchanged one whose PDF is missing or not what
-    was written; all at the end, shared among one LibreOffice per core (pdf.convert)."""
+    was written (or every one, when PDF/A is asked for or refused: an existing PDF may
+    be the other kind); all at the end, shared among one LibreOffice per core."""
     from .pdf import convert
 
     todo: list[tuple[Outcome, Path, list[Path]]] = []
@@ -379,13 +381,14 @@ def _convert_pdfs(outcomes: list[Outcome]) -> None:
         folder, manifest, convert_these = docs[0].parent, Manifest(docs[0].parent), []
         for docx in docs:
             pdf = docx.with_suffix(".pdf")
-            if docx in outcome.written or not manifest.intact(pdf.name):
+            if docx in outcome.written or pdfa is not None or not manifest.intact(pdf.name):
                 convert_these.append(docx)
             elif pdf not in outcome.unchanged:
                 outcome.unchanged.append(pdf)
         if convert_these:
             todo.append((outcome, folder, convert_these))
-    convert([(docx, docx.with_suffix(".pdf")) for _o, _f, docs in todo for docx in docs])
+    convert([(docx, docx.with_suffix(".pdf")) for _o, _f, docs in todo for docx in docs],
+            pdfa=pdfa)
     for outcome, folder, docs in todo:
         with folder_lock(folder):
             manifest = Manifest(folder)

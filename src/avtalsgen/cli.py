@@ -56,13 +56,16 @@ def main() -> None:
 @click.option("--format", "formats", default="docx", show_default=True,
               metavar="docx|pdf|docx,pdf", callback=lambda _c, _p, v: _formats(v),
               help="Output formats; PDF needs LibreOffice.")
+@click.option("--pdfa/--no-pdfa", default=None,
+              help="PDFs as PDF/A-2 for archiving (always tagged PDF/UA); default: final "
+                   "documents are, drafts are not.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file lines.")
 @ROOT_OPTION
 def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str, ...],
-           force: bool, final: bool, formats: tuple[str, ...], jobs: int | None, quiet: bool,
-           root: Path) -> None:
+           force: bool, final: bool, formats: tuple[str, ...], pdfa: bool | None,
+           jobs: int | None, quiet: bool, root: Path) -> None:
     """Render municipalities (SLUG under --root, or a folder PATH) to OUT/<slug>/*.docx."""
     import os
     import time
@@ -76,7 +79,8 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
         _fail(e)
     if not chosen:
         raise click.UsageError("name at least one municipality, or use --all")
-    options = Options(out_dir=out_dir, names=docs, force=force, final=final, formats=formats)
+    options = Options(out_dir=out_dir, names=docs, force=force, final=final, formats=formats,
+                      pdfa=pdfa)
     workers = jobs or os.cpu_count() or 1
     show_bar = not quiet and sys.stderr.isatty() and len(chosen) > 1
     start = time.perf_counter()

@@ -461,6 +461,7 @@ def properties(muni: m.Municipality, doc: m.Document, subtitle: str,
 
     def short(text: str) -> str:
         # Word's core properties hold at most 255 characters; the body has it all.
+        text = " ".join(text.split())  # one line: PDF viewers show it as it is
         return text if len(text) <= 255 else text[:254] + "…"
 
     return {
@@ -468,7 +469,7 @@ def properties(muni: m.Municipality, doc: m.Document, subtitle: str,
         "content_status": "Utkast" if draft else "Slutlig",
         "version": short(muni.version),
         "subject": short(subtitle),
-        "author": short(f"{muni.kommun.name} och {muni.polis.name}"),
+        "author": short(f"{muni.kommun.name}; {muni.polis.name}"),  # Word: authors by ";"
         "language": "sv-SE",
         "keywords": "samverkansöverenskommelse; brottsförebyggande; trygghet",
         "created": stamp,

@@ -16,7 +16,6 @@ Two ways in:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import math
@@ -34,6 +33,8 @@ from pathlib import Path
 
 from ._uno_worker import NO_UNO
 from .errors import ConversionError
+from .libreoffice import _OPTIONS, _cached_profile, soffice
+from .pdfexport import filter_options, finish
 
 TIMEOUT_PER_DOCUMENT = 60
 MAX_PROCESSES = 4  # each LibreOffice holds 150-250 MB
@@ -42,134 +43,6 @@ UNO_PYTHON_ENV = "AVTALSGEN_UNO_PYTHON"
 WORKER = Path(__file__).with_name("_uno_worker.py")
 
 log = logging.getLogger(__name__)
-
-_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
-<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Avtalsgen" script:language="StarBasic">
-Sub ConvertAll(listFile As String)
-  Dim fileNum As Integer, entry As String, parts, doc, indexes, i As Integer
-  Dim loadArgs(0) As New com.sun.star.beans.PropertyValue
-  Dim storeArgs(0) As New com.sun.star.beans.PropertyValue
-  loadArgs(0).Name = "Hidden"
-  loadArgs(0).Value = True
-  storeArgs(0).Name = "FilterName"
-  storeArgs(0).Value = "writer_pdf_Export"
-  REM A failure must not open a dialog nobody can close: skip, Python reports it.
-  On Error Resume Next
-  fileNum = FreeFile
-  Open listFile For Input As #fileNum
-  Do While Not EOF(fileNum)
-    Line Input #fileNum, entry
-    If Len(entry) &gt; 0 Then
-      parts = Split(entry, Chr(9))
-      doc = StarDesktop.loadComponentFromURL(parts(0), "_blank", 0, loadArgs())
-      If Not IsNull(doc) Then
-        indexes = doc.getDocumentIndexes()
-        For i = 0 To indexes.getCount() - 1
-          indexes.getByIndex(i).update()
-        Next i
-        doc.getTextFields().refresh()
-        doc.storeToURL(parts(1), storeArgs())
-        doc.close(True)
-      End If
-    End If
-  Loop
-  Close #fileNum
-  StarDesktop.terminate()
-End Sub
-
-REM Run once when the profile is made. LibreOffice runs its graphics self-tests (about
-REM 0.6 s) at every start until the profile records the current version, which
-REM headless use never does.
-Sub Prepare()
-  Dim args(0) As New com.sun.star.beans.PropertyValue, product
-  args(0).Name = "nodepath"
-  args(0).Value = "/org.openoffice.Setup/Product"
-  product = createUnoService("com.sun.star.configuration.ConfigurationProvider") _
-    .createInstanceWithArguments("com.sun.star.configuration.ConfigurationUpdateAccess", args())
-  product.replaceByName("ooSetupLastVersion", product.getByName("ooSetupVersion"))
-  product.commitChanges()
-  StarDesktop.terminate()
-End Sub
-</script:module>
-"""
-
-_LIBRARY = """<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "library.dtd">
-<library:library xmlns:library="http://openoffice.org/2000/library" library:name="Standard" library:readonly="false" library:passwordprotected="false">
- <library:element library:name="Avtalsgen"/>
-</library:library>
-"""
-
-# Every start: no profile backup on exit (the profile is a throw-away copy).
-_OPTIONS = ["-env:SecureUserConfig=false", "--headless", "--invisible", "--nologo",
-            "--norestore", "--nofirststartwizard"]
-
-
-def soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if not found:
-        raise ConversionError(
-            "PDF output needs LibreOffice, which is not installed. Install it (Debian/Ubuntu: "
-            "apt-get install libreoffice-writer-nogui) or render --format docx only.")
-    return found
-
-
-def _install_macro(profile: Path) -> None:
-    standard = profile / "user" / "basic" / "Standard"
-    (standard / "Avtalsgen.xba").write_text(_MACRO, encoding="utf-8")
-    (standard / "script.xlb").write_text(_LIBRARY, encoding="utf-8")
-
-
-def _profile_stamp(binary: str) -> str:
-    """The macro and the LibreOffice installation the cached profile was made for."""
-    real = Path(shutil.which(binary) or binary).resolve()
-    return hashlib.sha256(f"{_MACRO}{_LIBRARY}{real}{real.stat().st_mtime_ns}"
-                          .encode()).hexdigest()
-
-
-def _cached_profile(binary: str) -> Path:
-    """A prepared LibreOffice profile with the macro, made once and copied per run.
-
-    LibreOffice rewrites the Basic library index on a profile's first start, so the
-    profile is started once before the macro goes in, and once more to prepare it.
-    """
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    profile = cache_home / "avtalsgen" / "libreoffice-profile"
-    stamp = _profile_stamp(binary)
-    stamp_file = profile / "avtalsgen-profile.txt"
-    if stamp_file.is_file() and stamp_file.read_text(encoding="utf-8") == stamp:
-        return profile
-    profile.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix="profile-", dir=profile.parent))
-    try:
-        env = {**os.environ, "HOME": str(fresh)}
-        # A full first start (a macro that does not exist yet ends it at once).
-        subprocess.run([binary, f"-env:UserInstallation={fresh.as_uri()}", "--headless",
-                        "--invisible", "macro:///Standard.Avtalsgen.Missing"],
-                       capture_output=True, timeout=120, check=False, env=env)
-        if not (fresh / "user" / "basic" / "Standard").is_dir():
-            raise ConversionError("LibreOffice could not create its profile in "
-                                  f"{profile.parent}")
-        _install_macro(fresh)
-        subprocess.run([binary, f"-env:UserInstallation={fresh.as_uri()}", *_OPTIONS,
-                        "macro:///Standard.Avtalsgen.Prepare()"],
-                       capture_output=True, timeout=120, check=False, env=env)
-        (fresh / "avtalsgen-profile.txt").write_text(stamp, encoding="utf-8")
-        # Out of the way first: another process may be copying the old one right now.
-        if profile.exists():
-            stale = Path(tempfile.mkdtemp(prefix="stale-", dir=profile.parent))
-            with contextlib.suppress(OSError):
-                os.replace(profile, stale / "profile")
-            shutil.rmtree(stale, ignore_errors=True)
-        try:
-            os.replace(fresh, profile)
-        except OSError:  # another process put its own in place meanwhile
-            shutil.rmtree(fresh, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    return profile
 
 
 def _kill_group(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
@@ -197,11 +70,20 @@ def default_processes(documents: int) -> int:
     return max(1, min(cores, MAX_PROCESSES, documents // MIN_DOCUMENTS_PER_PROCESS))
 
 
-def convert(pairs: list[tuple[Path, Path]], processes: int | None = None) -> None:
+def _listing_line(docx: Path, source: Path, target: Path, pdfa: bool | None) -> str:
+    """A line of the batch macro's list: the files, then the export's FilterData."""
+    options = (f"{name}={str(value).lower()}"
+               for name, value in filter_options(docx, pdfa).items())
+    return "\t".join([source.as_uri(), target.as_uri(), *options]) + "\n"
+
+
+def convert(pairs: list[tuple[Path, Path]], processes: int | None = None, *,
+            pdfa: bool | None = None) -> None:
     """Convert each (docx, pdf) pair; raise if any is missing afterwards.
 
-    The pairs are shared among `processes` LibreOffice runs at once (default: one per
-    core, at most MAX_PROCESSES, at least two documents each).
+    Tagged PDF/UA always; PDF/A-2b when `pdfa`, or (None) for final documents (see
+    pdfexport). The pairs are shared among `processes` LibreOffice runs at once
+    (default: one per core, at most MAX_PROCESSES, at least two documents each).
     """
     if not pairs:
         return
@@ -224,7 +106,7 @@ def convert(pairs: list[tuple[Path, Path]], processes: int | None = None) -> Non
             profile = tmp_path / f"profile{k}"
             shutil.copytree(cached, profile)
             listing = tmp_path / f"list{k}.txt"
-            listing.write_text("".join(f"{staged[i][0].as_uri()}\t{staged[i][1].as_uri()}\n"
+            listing.write_text("".join(_listing_line(pairs[i][0], *staged[i], pdfa)
                                        for i in share), encoding="utf-8")
             # Its messages to a file: a pipe nobody reads while waiting for another
             # process could fill up and stall it.
@@ -255,8 +137,8 @@ def convert(pairs: list[tuple[Path, Path]], processes: int | None = None) -> Non
                 + ("\n" + "\n".join(errors) if errors else ""))
         from .output import write_atomic
 
-        for (_, pdf), (_, out) in zip(pairs, staged, strict=True):
-            write_atomic(pdf, out.read_bytes())
+        for (docx, pdf), (_, out) in zip(pairs, staged, strict=True):
+            write_atomic(pdf, finish(docx, out.read_bytes()))
 
 
 # --- a LibreOffice kept running ------------------------------------------------------
@@ -312,19 +194,19 @@ class WarmConverter:
     def running(self) -> bool:
         return self._worker is not None and self._worker.poll() is None
 
-    def convert(self, pairs: list[tuple[Path, Path]]) -> None:
-        """Convert each (docx, pdf) pair, warm if possible; ConversionError as `convert`."""
+    def convert(self, pairs: list[tuple[Path, Path]], *, pdfa: bool | None = None) -> None:
+        """Convert each (docx, pdf) pair, warm if possible; as `convert` does."""
         with self._lock:
             if not self.running and self._retry_at > time.monotonic():
-                convert(pairs, processes=1)  # known unavailable: cold, quietly
+                convert(pairs, processes=1, pdfa=pdfa)  # known unavailable: cold, quietly
                 return
             for n, (docx, pdf) in enumerate(pairs):
                 try:
-                    self._convert_one(docx, pdf)
+                    self._convert_one(docx, pdf, pdfa)
                 except _Broken as e:
                     log.warning("warm LibreOffice unusable, converting cold: %s", e)
                     self._stop()
-                    convert(pairs[n:], processes=1)
+                    convert(pairs[n:], processes=1, pdfa=pdfa)
                     return
 
     def close(self) -> None:
@@ -337,7 +219,7 @@ class WarmConverter:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _convert_one(self, docx: Path, pdf: Path) -> None:
+    def _convert_one(self, docx: Path, pdf: Path, pdfa: bool | None) -> None:
         if not self.running:
             self._stop()
             if self._retry_at > time.monotonic():
@@ -348,8 +230,9 @@ class WarmConverter:
         shutil.copyfile(docx, source)
         target.unlink(missing_ok=True)
         try:
-            self._worker.stdin.write(json.dumps({"source": source.as_uri(),
-                                                 "target": target.as_uri()}) + "\n")
+            self._worker.stdin.write(json.dumps({
+                "source": source.as_uri(), "target": target.as_uri(),
+                "options": filter_options(docx, pdfa)}) + "\n")
             self._worker.stdin.flush()
         except OSError as e:
             raise _Broken(f"the worker is gone: {e}") from None
@@ -359,7 +242,7 @@ class WarmConverter:
                                   f"{answer.get('error', 'no PDF')}")
         from .output import write_atomic
 
-        write_atomic(pdf, target.read_bytes())
+        write_atomic(pdf, finish(docx, target.read_bytes()))
         self._documents += 1
         if self._documents >= self._max_documents:
             self._stop()
