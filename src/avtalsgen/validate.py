@@ -304,16 +304,15 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                     report(("clause",), str(e))
         elif isinstance(block, m.SignaturesBlock) and not muni.signing.signatories:
             report(("signatures",), Msg(N_(
-                "a signatures block needs signatories: list them under signing.signatories "
-                "in municipality.yaml"), field=FieldRef("municipality",
-                                                         ("signing", "signatories"))))
+                "a signatures block needs signatories: list them under {field} in "
+                "municipality.yaml"), field=FieldRef("municipality",
+                                                     ("signing", "signatories"))))
         elif isinstance(block, m.ImageBlock):
             unusable = picture_problem(folder, block.image.file)
             if unusable:
                 report(("image", "file"), unusable)
         elif isinstance(block, m.GroupBlock) and getattr(muni.organisation, block.group) is None:
-            report(("group",), Msg(N_("organisation.{group} is not defined in "
-                                      "municipality.yaml"), group=block.group,
+            report(("group",), Msg(N_("{field} is not defined in municipality.yaml"),
                                    field=FieldRef("municipality",
                                                   ("organisation", block.group))))
 
