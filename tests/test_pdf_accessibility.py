@@ -214,3 +214,22 @@ def test_the_same_docx_gives_the_same_pdf(rendered: list[Path], tmp_path: Path) 
     again = tmp_path / "again.pdf"
     convert([(pdf.with_suffix(".docx"), again)])
     assert again.read_bytes() == pdf.read_bytes()
+
+
+def test_the_web_editors_libreoffice_exports_the_same_pdf(rendered: list[Path],
+                                                          tmp_path: Path) -> None:
+    """The kept LibreOffice (UNO) passes the batch macro's options: the same bytes."""
+    from avtalsgen.pdf import WarmConverter, _uno_pythons
+
+    python = next((python for python in _uno_pythons(None) if subprocess.run(
+        [python, "-c", "import uno"], capture_output=True).returncode == 0), None)
+    if python is None:
+        missing("LibreOffice's Python bridge (a Python that can import uno)",
+                "apt-get install python3-uno")
+    chosen = [p for p in rendered if p.parent.name in ("lulea", "skelleftea")][:3]
+    with WarmConverter(python) as converter:
+        converter.convert([(p.with_suffix(".docx"), tmp_path / f"{n}.pdf")
+                           for n, p in enumerate(chosen)])
+        assert converter.running  # converted warm, not by the batch fallback
+    for n, pdf in enumerate(chosen):
+        assert (tmp_path / f"{n}.pdf").read_bytes() == pdf.read_bytes(), pdf
