@@ -1,4 +1,4 @@
-"""The code stays ruff clean (the style rules live in pyproject.toml)."""
+"""The code stays ruff clean and mypy clean (the rules of both live in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -19,3 +19,15 @@ def test_ruff_clean() -> None:
     result = subprocess.run([ruff, "check", *folders],
                             cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_clean() -> None:
+    """mypy over src/ ([tool.mypy]: Python 3.11, stubs from the test extras)."""
+    try:
+        from mypy import api
+    except ImportError:
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    stdout, stderr, status = api.run(["--config-file", str(REPO / "pyproject.toml"),
+                                      "--cache-dir", str(REPO / ".mypy_cache"),
+                                      str(REPO / "src")])
+    assert status == 0, stdout + stderr
