@@ -440,7 +440,9 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
                 "adopted": adopted, "title_page": doc.title_page},
         "kommun": party(muni.kommun),
         "polis": party(muni.polis),
-        "period": period(muni.period.start, muni.period.end),
+        # The document's own dates where it has them (the cover's "Period:").
+        "period": (f"{datum_kort(doc.validity.start)} – {datum_kort(doc.validity.end)}"
+                   if doc.validity else period(muni.period.start, muni.period.end)),
         "body": b.items,
         "footnotes": [it["footnote"] for it in b.items if it.get("footnote")],
         "draft": draft,
