@@ -300,7 +300,8 @@ def body_loop(doc) -> None:
         para = p(doc, "{{ it.text }}", style="List Bullet", run_style=run_style)
         para.add_run("{{ it.footnote | footnote_ref }}")
     p(doc, "{%p elif it.kind == 'table' %}")
-    when(doc, "it.title", "{{ it.title }}", "Caption")
+    # One title per table: the numbered caption ("Tabell 1. …") when there is one.
+    when(doc, "it.title and 'caption_text' not in it", "{{ it.title }}", "Caption")
     p(doc, "{{p it.xml }}")
     notes(doc)
     p(doc, "{%p elif it.kind in ('chart', 'picture') %}")
