@@ -75,13 +75,20 @@ def test_redline_between_two_configs(versions: tuple[Path, Path], cli,
     assert "november" in ins_text and "oktober" in del_text       # the sentence
     assert "57" in ins_text and "55" in del_text                  # the table cell
     assert "627" in ins_text and "625" in del_text                # its computed total
+    # Read in black and white, the deletion comes first: "oktobernovember".
+    assert re.search(r"<w:del [^>]*>(?:(?!</w:del>).)*oktober.*?</w:del>\s*<w:ins [^>]*>"
+                     r"(?:(?!</w:ins>).)*november", xml, re.S)
+    assert not re.search(r"</w:ins><w:del ", xml)
+    first = body_text(red)[0]
+    assert first.startswith("Jämförelse: ändringarna från ") and str(old) in first \
+        and str(new) in first
 
     render_municipality(old, Options(out_dir=tmp_path / "o"))
     render_municipality(new, Options(out_dir=tmp_path / "n"))
     old_doc = (tmp_path / "o" / "lulea" / "verksamhetsplan.docx").read_bytes()
     new_doc = (tmp_path / "n" / "lulea" / "verksamhetsplan.docx").read_bytes()
-    assert body_text(red, "accept") == body_text(new_doc)
-    assert body_text(red, "reject") == body_text(old_doc)
+    assert body_text(red, "accept")[1:] == body_text(new_doc)  # after the first paragraph
+    assert body_text(red, "reject")[1:] == body_text(old_doc)
 
     # The redline opens in a real office suite.
     converted = convert_to_pdf([Path("red.docx")], tmp_path / "pdf")
@@ -120,6 +127,22 @@ def test_redline_against_a_git_revision(tmp_path: Path, cli,
     assert result.exit_code == 0, result.output
     xml = zipfile.ZipFile("red.docx").read("word/document.xml").decode()
     assert re.search(r"<w:ins [^>]*>.*?mars 2021.*?</w:ins>", xml, re.S)
+    first = body_text(Path("red.docx").read_bytes())[0]
+    assert re.search(r"från skickad:municipalities/lulea \(version [0-9a-f]{7,}, "
+                     r"\d{4}-\d\d-\d\d\) till lulea \(ändringar som inte är incheckade\)",
+                     first), first
+    # The change is by the person who made it: here, the one who has not committed yet.
+    git("config", "user.name", "Anna Andersson")
+    result = cli("diff", "skickad:municipalities/lulea", "lulea", "--doc", "verksamhetsplan",
+                 "-o", "red.docx")
+    xml = zipfile.ZipFile("red.docx").read("word/document.xml").decode()
+    assert re.search(r'<w:ins [^>]*w:author="Anna Andersson"', xml)
+    git("-c", "user.email=a@example.org", "commit", "-qam", "mars")
+    result = cli("diff", "skickad:municipalities/lulea", "HEAD:municipalities/lulea",
+                 "--doc", "verksamhetsplan", "-o", "red.docx")
+    xml = zipfile.ZipFile("red.docx").read("word/document.xml").decode()
+    assert re.search(r'<w:ins [^>]*w:author="Anna Andersson"', xml)
+    assert "w:author=\"avtalsgen\"" not in xml
     result = cli("diff", "nosuchrev:municipalities/lulea", "lulea", "--doc",
                  "verksamhetsplan", "-o", "x.docx")
     assert result.exit_code == 2
