@@ -213,16 +213,19 @@ def _check_imports(src: Path) -> None:
         sys.exit(f"bench: PYTHONPATH={src} imports avtalsgen from {found.strip()}")
 
 
-def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall time and peak memory (max RSS of the process and its workers, MB)."""
+def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, float]:
+    """Wall time, peak memory (max RSS of the process and its workers, MB) and CPU time
+    (user + system of the process and its workers: what other work on the machine
+    changes least)."""
     code = ("import resource, subprocess, sys, time\n"
             "t = time.perf_counter()\n"
             "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
             "t = time.perf_counter() - t\n"
-            "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+            "print(t, u.ru_maxrss, u.ru_utime + u.ru_stime)\n")
     out = subprocess.run([sys.executable, "-c", code, *args], check=True,
                          capture_output=True, text=True, env=env).stdout.split()
-    return float(out[0]), int(out[1]) // 1024
+    return float(out[0]), int(out[1]) // 1024, float(out[2])
 
 
 def render_all(root: Path, out: Path, jobs: int) -> list[str]:
@@ -271,30 +274,32 @@ def bench_batch(sizes: list[int], jobs_list: list[int], repeat: int,
             for kind, root in roots.items():
                 make_synthetic(root, n, code=code, copies=kind == "copies")
             for jobs in jobs_list:
-                results: dict[int, list[tuple[float, int, int]]] = {i: [] for i in
-                                                                     range(len(sides))}
+                results: dict[int, list[tuple[float, int, int, float]]] = {
+                    i: [] for i in range(len(sides))}
                 for r in range(repeat):  # A B A B …, each into a fresh output folder
                     for i, (_, src, kind) in enumerate(sides):
                         out = Path(tmp) / f"out-{n}-{jobs}-{r}-{i}"
                         cache = Path(tempfile.mkdtemp(dir=tmp, prefix="cache-"))
-                        wall, peak = run_measured(render_all(roots[kind], out, jobs),
-                                                  _env(src, cache))
-                        results[i].append((wall, peak, len(list(out.rglob("*.docx")))))
+                        wall, peak, cpu = run_measured(render_all(roots[kind], out, jobs),
+                                                       _env(src, cache))
+                        results[i].append((wall, peak, len(list(out.rglob("*.docx"))), cpu))
                         shutil.rmtree(out)
                 for i, (side, _, kind) in enumerate(sides):
-                    wall = statistics.median(w for w, _, _ in results[i])
-                    peak = max(p for _, p, _ in results[i])
+                    wall = statistics.median(r[0] for r in results[i])
+                    cpu = statistics.median(r[3] for r in results[i])
+                    peak = max(r[1] for r in results[i])
                     docs = results[i][0][2]
                     what = "distinct" if kind == "distinct" else \
                         f"copies of {len(SEEDS) + 1} (not a claim)"
                     rows.append(f"| {n} {what} | {jobs} | {side} | {docs} | {wall:.1f} s | "
-                                f"{docs / wall:.1f} | {peak} MB |")
+                                f"{docs / wall:.1f} | {cpu:.1f} s | {peak} MB |")
                 new, copies = results[len(sides) - 2], results[len(sides) - 1]
-                median, iqr, extremes = spread([c[0] / d[0] for d, c in
-                                                 zip(new, copies, strict=True)])
-                comparisons.append(f"- {n} municipalities, `--jobs {jobs}`: copies take "
-                                   f"{median} the time of distinct ones (pairs' IQR {iqr}, "
-                                   f"min–max {extremes}).")
+                for what, k in (("wall", 0), ("CPU", 3)):
+                    median, iqr, extremes = spread([c[k] / d[k] for d, c in
+                                                     zip(new, copies, strict=True)])
+                    comparisons.append(f"- {n} municipalities, `--jobs {jobs}`: copies take "
+                                       f"{median} the {what} time of distinct ones (pairs' "
+                                       f"IQR {iqr}, min–max {extremes}).")
                 if against:
                     old = results[0]
                     median, iqr, extremes = spread([o[0] / w[0] for o, w in
@@ -314,7 +319,8 @@ def bench_batch(sizes: list[int], jobs_list: list[int], repeat: int,
             "(bench/synthetic.py); \"copies\": the same sources copied, which parts "
             "cached per content flatter.", "",
             "| municipalities | jobs | code | documents | wall time | documents/s | "
-            "peak memory |", "|---|---|---|---|---|---|---|", *rows, "", *comparisons,
+            "CPU time | peak memory |", "|---|---|---|---|---|---|---|---|", *rows, "",
+            *comparisons,
             *([""] if comparisons else [])]
 
 
