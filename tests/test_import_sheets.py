@@ -269,7 +269,7 @@ def test_import_workbook_writes_a_table_per_sheet(tmp_path: Path) -> None:
     report = import_workbook(source, folder)
     assert report.written == [folder / "statistics.yaml"]
     assert report.counts == {"tables": 2}
-    assert report.uncertain == ["the sheet 'Tom' is empty; not imported"]
+    assert report.notes("en") == ["the sheet 'Tom' is empty; not imported"]
     text = (folder / "statistics.yaml").read_text(encoding="utf-8")
     assert text.startswith(before)  # the existing tables untouched
     tables = load(folder).statistics.tables
@@ -287,7 +287,7 @@ def test_import_workbook_writes_a_table_per_sheet(tmp_path: Path) -> None:
     assert set(load(folder).statistics.tables) == {
         "typed", "anmalda_brott", "otrygghet", "anmalda_brott_2", "otrygghet_2"}
     assert "the table 'anmalda_brott' exists already: imported as 'anmalda_brott_2'" in \
-        " ".join(again.uncertain)
+        " ".join(again.notes("en"))
 
 
 def test_import_never_replaces_a_disagreeing_total(tmp_path: Path) -> None:
@@ -300,7 +300,7 @@ def test_import_never_replaces_a_disagreeing_total(tmp_path: Path) -> None:
     data = yaml.safe_load((folder / "statistics.yaml").read_text(encoding="utf-8"))
     table = data["tables"]["brott_2024"]
     assert "total" not in table and table["rows"][-1] == ["Summa", 31]
-    assert "disagrees" in report.uncertain[0] and report.uncertain[0].startswith("sheet")
+    assert "disagrees" in report.notes("en")[0] and report.notes("en")[0].startswith("sheet")
 
 
 def test_sheet_names_become_ids() -> None:
@@ -432,7 +432,7 @@ def test_a_chart_sheet_is_reported_not_skipped(tmp_path: Path) -> None:
     book.save(path)
     report = import_workbook(path, tmp_path / "ny")
     assert report.counts == {"tables": 1}
-    assert report.uncertain == ["the sheet 'Diagram' holds a chart, not cells; not imported"]
+    assert report.notes("en") == ["the sheet 'Diagram' holds a chart, not cells; not imported"]
 
 
 def test_a_workbook_with_a_dtd_is_refused(tmp_path: Path) -> None:

@@ -147,7 +147,7 @@ def test_round_trip_charts_as_pictures(rendered_pictures: Path, tmp_path: Path, 
     assert structure(first)["charts"] == 0 and structure(first)["pictures"] > 0
     assert report.counts["images"] == structure(first)["pictures"]
     assert "charts with their data" not in report.counts
-    assert any("was a chart" in note for note in report.uncertain)
+    assert any("was a chart" in note for note in report.notes("en"))
 
 
 def test_round_trip_numbered_sections_and_fields(rendered: Path, tmp_path: Path) -> None:
@@ -460,7 +460,7 @@ def test_real_world_report(tmp_path: Path) -> None:
     assert images[0]["alt"] == "Stapeldiagram över otrygghet ute sen kväll"
     assert images[0]["caption"] == "Otrygghet ute sen kväll"
     assert images[1]["caption"] == "Bild 2"  # neither caption nor alt text: noted
-    assert any("no caption" in note for note in report.uncertain)
+    assert any("no caption" in note for note in report.notes("en"))
     assert (tmp_path / "ekby" / images[0]["file"]).read_bytes().startswith(b"\x89PNG")
     trygghet = doc["sections"][1]
     assert trygghet["number_sections"] is True and trygghet["sections"][0]["heading"] == \
@@ -497,7 +497,7 @@ def test_real_world_plan(tmp_path: Path) -> None:
     stats = yaml.safe_load((path.parent / "statistics.yaml").read_text("utf-8"))["tables"]
     (hours,) = stats.values()
     assert "total" not in hours and hours["rows"][-1] == ["Summa", 2000, 2100]
-    assert any("Summa" in note and "ordinary row" in note for note in report.uncertain)
+    assert any("Summa" in note and "ordinary row" in note for note in report.notes("en"))
     assert "Summa" in path.parent.joinpath("statistics.yaml").read_text("utf-8")
 
 
@@ -751,7 +751,7 @@ def test_nothing_is_dropped(tmp_path: Path) -> None:
     assert "Beredningsgruppen följer upp arbetet två gånger per år." in blocks
     for words in ("more than one footnote", "text box", "not PNG or JPEG", "Word chart",
                   "'Uppföljning:' kept as labels"):
-        assert any(words in note for note in report.uncertain), words
+        assert any(words in note for note in report.notes("en")), words
         comments = " ".join(re.findall(r"#(?: avtalsgen import:)?(.*)", text))
         assert words in " ".join(comments.split())  # and in the YAML, next to the item
     assert text.count("# avtalsgen import:") >= 5
@@ -810,7 +810,7 @@ def test_word_numbered_headings_and_no_title(tmp_path: Path) -> None:
     (path,) = [p for p in report.written if p.name.startswith("inledning")]
     parsed = yaml.safe_load(path.read_text("utf-8"))
     assert parsed["title"] == "Inledning"
-    assert any("no title" in note for note in report.uncertain)
+    assert any("no title" in note for note in report.notes("en"))
     first, second = parsed["sections"]
     assert (first["heading"], second["heading"]) == ("1 Inledning", "2 Mål")
     assert first["number_sections"] is True and first["numbering"] == {"format": "1.{n}"}

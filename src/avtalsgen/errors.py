@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .messages import Msg, cli_language
+from .messages import Msg, cli_language, render
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,10 @@ class AvtalsgenError(Exception):
 
     exit_code = 2
 
+    def text(self, lang: str) -> str:
+        """The message in lang (one given as a `Msg`; text is shown as it is)."""
+        return render(self.args[0], lang) if len(self.args) == 1 else str(self)
+
 
 class ConfigError(AvtalsgenError):
     """A municipality's configuration is invalid; lists every problem found."""
@@ -63,6 +67,9 @@ class ConfigError(AvtalsgenError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    def text(self, lang: str) -> str:
+        return "\n".join(p.line_text(lang) for p in self.problems)
 
     def __reduce__(self) -> tuple[type[ConfigError], tuple[list[Problem]]]:
         # Rebuilt from its problems when it crosses from a worker process.

@@ -25,6 +25,7 @@ from .spreadsheets import (
     heading,
     read_grid,
 )
+from .validation_messages import reason
 
 
 class _CellProblems(Exception):
@@ -69,7 +70,7 @@ def filled(folder: Path, table: m.Table) -> m.Table:
     try:
         grid = read_grid(folder / spec.file, spec.sheet, spec.range)
     except SheetError as e:
-        raise _CellProblems([(e.field, str(e))]) from None
+        raise _CellProblems([(e.field, e.message)]) from None
     columns, rows, cell_problems = _table_cells(grid, table)
     if cell_problems:
         raise _CellProblems([("", p) for p in _capped(cell_problems)])
@@ -80,24 +81,24 @@ def filled(folder: Path, table: m.Table) -> m.Table:
         raise _CellProblems(_located(e, grid)) from None
 
 
-def _capped(messages: list[str]) -> list[str]:
+def _capped(messages: list[Msg]) -> list[Msg]:
     if len(messages) <= MAX_CELL_PROBLEMS:
         return messages
     rest = len(messages) - MAX_CELL_PROBLEMS
-    return [*messages[:MAX_CELL_PROBLEMS], f"… and {rest} more cells like these"]
+    return [*messages[:MAX_CELL_PROBLEMS], Msg("… and {n} more cells like these", n=rest)]
 
 
 def _table_cells(grid: Grid, table: m.Table) -> tuple[list[m.Cell], list[list[m.Cell]],
-                                                      list[str]]:
+                                                      list[Msg]]:
     """Columns, rows and the problems of the cells, each named by sheet and cell."""
-    problems: list[str] = []
+    problems: list[Msg] = []
     columns = [heading(c) for c in grid.cells[0]]
     body = [(i, row) for i, row in enumerate(grid.cells[1:], start=1)
             if any(c.value is not None or c.formula for c in row)]
     if not body:
         raise _CellProblems([("range" if table.from_ and table.from_.range else "",
-                              f"{grid.sheet}: {grid.range} has no rows below the heading "
-                              "row")])
+                              Msg("{sheet}: {range} has no rows below the heading row",
+                                  sheet=grid.sheet, range=grid.range))])
     total_row = _total_row(body, table)
     if total_row is not None:
         body = body[:-1]
@@ -121,7 +122,7 @@ def _total_row(body: list[tuple[int, list[SheetCell]]], table: m.Table) -> \
 
 
 def _row(grid: Grid, i: int, row: list[SheetCell], table: m.Table,
-         problems: list[str]) -> list[m.Cell]:
+         problems: list[Msg]) -> list[m.Cell]:
     out: list[m.Cell] = [heading(row[0])]
     if row[0].formula:
         problems.append(_formula_problem(grid.ref(i, 0), row[0].formula))
@@ -137,27 +138,31 @@ def _row(grid: Grid, i: int, row: list[SheetCell], table: m.Table,
         value, percent = figure(cell, grid.decimal)
         if percent and table.unit != "percent":
             shown = procent(value) if isinstance(value, (int, float)) else value
-            problems.append(f"{ref}: a percentage ({shown}) in a table of unit "
-                            f"{table.unit}; write unit: percent")
+            problems.append(Msg("{cell}: a percentage ({shown}) in a table of unit {unit}; "
+                                "write unit: percent", cell=ref, shown=shown,
+                                unit=table.unit))
         elif isinstance(value, str) and table.total is not None:
-            problems.append(f"{ref}: text {value!r} where a number is needed")
+            problems.append(Msg("{cell}: text {value!r} where a number is needed", cell=ref,
+                                value=value))
         out.append(value)
     return out
 
 
-def _formula_problem(ref: str, formula: str) -> str:
+def _formula_problem(ref: str, formula: str) -> Msg:
     if formula.startswith("error "):
-        return f"{ref}: the cell shows the {formula} where a value is needed"
-    return (f"{ref}: the formula {formula} has no computed value (saved by a program that "
-            "does not calculate); open the file in Excel or LibreOffice and save it again")
+        return Msg("{cell}: the cell shows the {formula} where a value is needed", cell=ref,
+                   formula=formula)
+    return Msg("{cell}: the formula {formula} has no computed value (saved by a program "
+               "that does not calculate); open the file in Excel or LibreOffice and save it "
+               "again", cell=ref, formula=formula)
 
 
 def _total_problems(grid: Grid, total: tuple[int, list[SheetCell]], rows: list[list[m.Cell]],
-                    *, checked: bool) -> list[str]:
+                    *, checked: bool) -> list[Msg]:
     """The source's own total row, checked against the sum of the data (when the data
     itself is fine: checked)."""
     i, cells = total
-    problems = []
+    problems: list[Msg] = []
     for j, cell in enumerate(cells[1:], start=1):
         if cell.formula:
             problems.append(_formula_problem(grid.ref(i, j), cell.formula))
@@ -166,31 +171,35 @@ def _total_problems(grid: Grid, total: tuple[int, list[SheetCell]], rows: list[l
         if value is None or not checked:
             continue
         if isinstance(value, str):
-            problems.append(f"{grid.ref(i, j)}: text {value!r} where a number is needed")
+            problems.append(Msg("{cell}: text {value!r} where a number is needed",
+                                cell=grid.ref(i, j), value=value))
             continue
         got = sum(r[j] for r in rows if isinstance(r[j], (int, float)))  # type: ignore[misc]
         if abs(float(value) - float(got)) > 1e-9 * max(1, abs(got)):
-            problems.append(f"{grid.ref(i, j)}: the total {value!r} disagrees with the sum "
-                            f"of the data ({got!r})")
+            problems.append(Msg("{cell}: the total {value!r} disagrees with the sum of the "
+                                "data ({sum!r})", cell=grid.ref(i, j), value=value, sum=got))
     return problems
 
 
-def _located(error: ValidationError, grid: Grid) -> list[tuple[str, str]]:
+def _located(error: ValidationError, grid: Grid) -> list[tuple[str, Msg]]:
     """Pydantic's errors about the read data, at the cell they come from."""
-    out: dict[tuple[str, str], None] = {}  # one message per cell, not one per union member
+    out: dict[tuple[str, Msg], None] = {}  # one message per cell, not one per union member
     for err in error.errors(include_url=False):
         loc = [p for p in err["loc"] if isinstance(p, int) or p in ("rows", "columns")]
-        message = str(err["msg"]).removeprefix("Value error, ")
+        message = reason(err)
         if err["type"].endswith("_type") or err["type"].endswith("_parsing"):
             continue  # a cell that fits no member of the Cell union: reported as such below
         if loc[:1] == ["rows"] and len(loc) >= 3 and isinstance(loc[1], int) and \
                 isinstance(loc[2], int):
-            out[("", f"{grid.ref(_sheet_row(grid, loc[1]), loc[2])}: {message}")] = None
+            out[("", Msg("{cell}: {reason}", cell=grid.ref(_sheet_row(grid, loc[1]), loc[2]),
+                         reason=message))] = None
         elif loc[:1] == ["columns"] and len(loc) >= 2 and isinstance(loc[1], int):
-            out[("", f"{grid.ref(0, loc[1])}: {message}")] = None
+            out[("", Msg("{cell}: {reason}", cell=grid.ref(0, loc[1]), reason=message))] = None
         else:
-            out[("", f"{grid.sheet}!{grid.range}: {message}")] = None
-    return list(out) or [("", f"{grid.sheet}!{grid.range}: {error.errors()[0]['msg']}")]
+            out[("", Msg("{cell}: {reason}", cell=f"{grid.sheet}!{grid.range}",
+                         reason=message))] = None
+    return list(out) or [("", Msg("{cell}: {reason}", cell=f"{grid.sheet}!{grid.range}",
+                                  reason=reason(error.errors()[0])))]
 
 
 def _sheet_row(grid: Grid, index: int) -> int:

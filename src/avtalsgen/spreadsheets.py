@@ -24,6 +24,7 @@ from typing import Any
 from . import model as m
 from .files import _regular_size
 from .importing import limits
+from .messages import Msg
 
 MAX_SHEET_BYTES = 10_000_000  # a spreadsheet file on disk
 # A workbook's parts: their number, each one's and all together's size unpacked, and
@@ -44,9 +45,9 @@ class SheetError(Exception):
     """A spreadsheet cannot be read as asked. `field` is the key of `from` it concerns
     (file, sheet, range), or "" when the message names a cell."""
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: Msg, field: str = "") -> None:
         super().__init__(message)
-        self.field = field
+        self.message, self.field = message, field
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def read_grid(path: Path, sheet: str | None = None, cell_range: str | None = Non
     _check_size(path)
     if path.suffix.lower() == ".csv":
         if sheet is not None:
-            raise SheetError(f"{path.name} is a CSV file, which has no sheets; remove "
-                             "sheet", "sheet")
+            raise SheetError(Msg("{file} is a CSV file, which has no sheets; remove sheet",
+                                 file=path.name), "sheet")
         return _csv_grid(path, cell_range)
     _check_package(path)
     with _Workbook(path) as book:
@@ -126,10 +127,10 @@ def _check_size(path: Path) -> None:
     try:
         size = _regular_size(path)
     except ValueError as e:
-        raise SheetError(f"{path.name}: {e}", "file") from None
+        raise SheetError(Msg("{file}: {reason}", file=path.name, reason=str(e)), "file") from None
     if size > MAX_SHEET_BYTES:
-        raise SheetError(f"{path.name} is larger than {MAX_SHEET_BYTES // 1_000_000} MB",
-                         "file")
+        raise SheetError(Msg("{file} is larger than {mb} MB", file=path.name,
+                             mb=MAX_SHEET_BYTES // 1_000_000), "file")
 
 
 def _check_package(path: Path) -> None:
@@ -141,15 +142,18 @@ def _check_package(path: Path) -> None:
             try:  # from the central directory: nothing is unpacked yet
                 limits.check_parts(infos)
             except limits.ImportLimitError as e:
-                raise SheetError(f"{path.name}: {e}", "file") from None
+                raise SheetError(Msg("{file}: {reason}", file=path.name, reason=str(e)),
+                                 "file") from None
             for info in infos:
                 if info.filename.endswith((".xml", ".rels")):
                     with package.open(info) as part:
                         if b"<!DOCTYPE" in part.read(4096):
-                            raise SheetError(f"{path.name}: the part {info.filename} "
-                                             "declares a DTD; refused", "file")
+                            raise SheetError(Msg("{file}: the part {part} declares a DTD; "
+                                                 "refused", file=path.name,
+                                                 part=info.filename), "file")
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as e:
-        raise SheetError(f"{path.name} is not an Excel workbook (.xlsx): {e}", "file") from None
+        raise SheetError(Msg("{file} is not an Excel workbook (.xlsx): {error}",
+                             file=path.name, error=str(e)), "file") from None
 
 
 class _Workbook:
@@ -169,8 +173,8 @@ class _Workbook:
                                           keep_links=False)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
                 OSError, SyntaxError) as e:  # SyntaxError: XML that does not parse
-            raise SheetError(f"{self.path.name} cannot be read as an Excel workbook "
-                             f"(.xlsx): {e}", "file") from None
+            raise SheetError(Msg("{file} cannot be read as an Excel workbook (.xlsx): "
+                                 "{error}", file=self.path.name, error=str(e)), "file") from None
 
     def __enter__(self) -> _Workbook:
         return self
@@ -184,17 +188,20 @@ class _Workbook:
         cells = [ws.title for ws in self.data.worksheets]
         if name is None:
             if not cells:
-                raise SheetError(f"{self.path.name} has no sheet with cells", "sheet")
+                raise SheetError(Msg("{file} has no sheet with cells", file=self.path.name),
+                                 "sheet")
             return cells[0]
         if name in cells:
             return name
         if name in self.data.sheetnames:
-            raise SheetError(f"the sheet {name!r} holds a chart, not cells", "sheet")
+            raise SheetError(Msg("the sheet {name!r} holds a chart, not cells", name=name),
+                             "sheet")
         close = difflib.get_close_matches(name, cells, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        listed = ", ".join(repr(n) for n in cells) or "none with cells"
-        raise SheetError(f"no sheet {name!r} in {self.path.name}{hint}; its sheets: "
-                         f"{listed}", "sheet")
+        hint = Msg(" (did you mean {name!r}?)", name=close[0]) if close else ""
+        listed = ", ".join(repr(n) for n in cells) or Msg("none with cells")
+        raise SheetError(Msg("no sheet {name!r} in {file}{hint}; its sheets: {sheets}",
+                             name=name, file=self.path.name, hint=hint, sheets=listed),
+                         "sheet")
 
     def grid(self, name: str, cell_range: str | None) -> Grid:
         bounds = _bounds(cell_range) if cell_range else None
@@ -216,14 +223,16 @@ def _bounds(cell_range: str) -> tuple[int, int, int, int]:
     try:
         c1, r1, c2, r2 = range_boundaries(cell_range.replace("$", "").upper())
     except (ValueError, TypeError):
-        raise SheetError(f"{cell_range!r} is not a cell range like 'A1:F12'", "range") from None
+        raise SheetError(Msg("{range!r} is not a cell range like 'A1:F12'",
+                             range=cell_range), "range") from None
     if c1 is None or r1 is None or c2 is None or r2 is None or max(c1, c2) > 16_384:
-        raise SheetError(f"{cell_range!r} is not a cell range like 'A1:F12'", "range")
+        raise SheetError(Msg("{range!r} is not a cell range like 'A1:F12'",
+                             range=cell_range), "range")
     top, bottom, left, right = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
     cells = (bottom - top + 1) * (right - left + 1)
     if cells > MAX_CELLS:
-        raise SheetError(f"the range {cell_range} has {cells:,} cells; at most "
-                         f"{MAX_CELLS:,}".replace(",", " "), "range")
+        raise SheetError(Msg("the range {range} has {cells} cells; at most {most}",
+                             range=cell_range, cells=_n(cells), most=_n(MAX_CELLS)), "range")
     return top, left, bottom, right
 
 
@@ -243,8 +252,9 @@ def _collect(ws: Any, bounds: tuple[int, int, int, int] | None,
     for i, row in enumerate(rows):
         scanned += len(row) + 1
         if scanned > MAX_SCANNED:
-            raise SheetError(f"the sheet {name!r} has more than {MAX_SCANNED:,} cells "
-                             "(filled or formatted); give a range".replace(",", " "), "range")
+            raise SheetError(Msg("the sheet {name!r} has more than {most} cells (filled or "
+                                 "formatted); give a range", name=name,
+                                 most=_n(MAX_SCANNED)), "range")
         for j, cell in enumerate(row):
             if _blank(cell.value):
                 continue
@@ -267,8 +277,14 @@ class _Box:
         cells = (self.bottom - self.top + 1) * (self.right - self.left + 1)
         if cells > MAX_CELLS:
             shown = f"{_cell_name(self.top, self.left)}:{_cell_name(self.bottom, self.right)}"
-            raise SheetError(f"the used range of {name!r} ({shown} so far) has more than "
-                             f"{MAX_CELLS:,} cells; give a range".replace(",", " "), "range")
+            raise SheetError(Msg("the used range of {name!r} ({shown} so far) has more than "
+                                 "{most} cells; give a range", name=name, shown=shown,
+                                 most=_n(MAX_CELLS)), "range")
+
+
+def _n(count: int) -> str:
+    """A count as Swedish writes it: 10 000."""
+    return f"{count:,}".replace(",", " ")
 
 
 def _blank(value: Any) -> bool:
@@ -288,8 +304,10 @@ def _grid(name: str, found: dict[tuple[int, int], SheetCell],
           bounds: tuple[int, int, int, int] | None, cell_range: str | None,
           decimal: str = ",") -> Grid:
     if not found:
-        where = f"the range {cell_range} of {name!r}" if cell_range else f"the sheet {name!r}"
-        raise SheetError(f"{where} is empty", "range" if cell_range else "sheet")
+        raise SheetError(Msg("the range {range} of {name!r} is empty", range=cell_range,
+                             name=name) if cell_range else
+                         Msg("the sheet {name!r} is empty", name=name),
+                         "range" if cell_range else "sheet")
     if bounds is None:
         rows_, cols = [r for r, _ in found], [c for _, c in found]
         bounds = (min(rows_), min(cols), max(rows_), max(cols))
@@ -307,13 +325,14 @@ def _csv_grid(path: Path, cell_range: str | None) -> Grid:
     try:  # a field over csv's limit (128 KB) is an error: no table cell is that long
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as e:
-        raise SheetError(f"{path.name} cannot be read as CSV: {e}", "file") from None
+        raise SheetError(Msg("{file} cannot be read as CSV: {error}", file=path.name,
+                             error=str(e)), "file") from None
     bounds = _bounds(cell_range) if cell_range else None
     found: dict[tuple[int, int], SheetCell] = {}
     box = _Box()
     if sum(len(row) + 1 for row in rows) > MAX_CSV_CELLS:
-        raise SheetError(f"{path.name} has more than {MAX_CSV_CELLS:,} cells (empty ones "
-                         "too)".replace(",", " "), "file")
+        raise SheetError(Msg("{file} has more than {most} cells (empty ones too)",
+                             file=path.name, most=_n(MAX_CSV_CELLS)), "file")
     for i, row in enumerate(rows, start=1):
         for j, value in enumerate(row, start=1):
             if _blank(value) or (bounds and not _inside(i, j, bounds)):
@@ -341,7 +360,8 @@ def _csv_text(path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SheetError(f"{path.name} is neither UTF-8 nor Windows-1252 text", "file")
+    raise SheetError(Msg("{file} is neither UTF-8 nor Windows-1252 text", file=path.name),
+                     "file")
 
 
 def _delimiter(text: str) -> str:

@@ -93,3 +93,12 @@ def unknown_key(path: tuple[Any, ...], kind: str, field_names: set[str]) -> Msg:
                    close=close[0], parent=parent,
                    close_label=FieldRef(kind, (*path[:-1], close[0]), leaf=True))
     return Msg(N_("unknown key {key!r}"), key=str(key), parent=parent)
+
+
+def reason(err: Mapping[str, Any]) -> Msg | str:
+    """Why a value was refused, for a sentence that goes on ("…: {reason}"): the
+    catalogued message of a model's own check, else Pydantic's words."""
+    error = (err.get("ctx") or {}).get("error")
+    if isinstance(error, MessageError):
+        return error.message
+    return str(err["msg"]).removeprefix("Value error, ")

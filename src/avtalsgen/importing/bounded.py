@@ -24,6 +24,7 @@ from typing import Any
 
 from .. import output, store
 from ..errors import AvtalsgenError, Bug, ConfigError, Problem
+from ..messages import Msg
 from ..store.git import _relative, _repo
 from ..store.lock import _locked, file_lockfile
 from . import limits
@@ -133,9 +134,20 @@ class _Paths:
             return error.named(self.shown)
         if isinstance(error, ConfigError):
             return ConfigError([Problem(self.path(p.file), p.line, p.field,
-                                        self.text(p.message)) for p in error.problems])
-        error.args = tuple(self.text(a) if isinstance(a, str) else a for a in error.args)
+                                        self.message(p.msg or p.message))
+                                for p in error.problems])
+        error.args = tuple(self.message(a) if isinstance(a, (str, Msg)) else a
+                           for a in error.args)
         return error
+
+    def message(self, message: Any) -> Any:
+        """A message (or a value in one) with the worker's paths as the caller knows them."""
+        if isinstance(message, Msg):
+            return Msg(message.msgid, **{k: self.message(v) for k, v in
+                                         message.params.items()})
+        if isinstance(message, (str, Path, BaseException)):
+            return self.text(str(message))
+        return message
 
 
 def _work(request: dict[str, Any], paths: _Paths) -> ImportReport:

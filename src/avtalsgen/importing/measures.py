@@ -26,7 +26,9 @@ from .. import spreadsheets as sheets
 from ..config import dotted, load_yaml
 from ..context import MEASURE_COLUMNS, STATUS
 from ..errors import ConfigError, Problem
+from ..messages import Msg
 from ..validate import document_blocks, is_slug, problems_from
+from ..validation_messages import reason
 from .report import ImportReport
 
 SHEET_TITLE = "Åtgärder"
@@ -54,8 +56,8 @@ class Row:
 def _document(folder: Path, doc: str) -> tuple[Path, m.Document]:
     """The validated document doc of a municipality folder."""
     if not is_slug(doc):
-        raise ConfigError([Problem(doc, None, "", "not a document name (lower-case a-z, "
-                                   "digits, - and _)")])
+        raise ConfigError([Problem(doc, None, "", Msg("not a document name (lower-case a-z, "
+                                                       "digits, - and _)"))])
     path = Path(folder) / f"{doc}.yaml"
     source = load_yaml(path)
     try:
@@ -89,8 +91,8 @@ def export_measures(folder: Path, doc: str, target: Path) -> Path:
     path, document = _document(Path(folder), doc)
     rows = measure_rows(document)
     if not rows:
-        raise ConfigError([Problem(path, None, "", "the document has no measures (Brå's "
-                                   "action-plan table) to export")])
+        raise ConfigError([Problem(path, None, "", Msg("the document has no measures (Brå's "
+                                                        "action-plan table) to export"))])
     target = Path(target)
     if target.is_dir():
         target = target / f"{doc}-uppfoljning.xlsx"
@@ -222,13 +224,13 @@ def _sheet_rows(source: Path) -> list[_SheetRow]:
     try:
         grid = sheets.read_grid(source)
     except sheets.SheetError as e:
-        raise ConfigError([Problem(source, None, "", str(e))]) from None
+        raise ConfigError([Problem(source, None, "", e.message)]) from None
     headings = [sheets.heading(c) for c in grid.cells[0]]
     missing = [h for h in ("Nr", "Åtgärd", *EDITABLE, PATH_HEADING) if h not in headings]
     if missing or grid.top != 1:
-        raise ConfigError([Problem(source, None, "", "not a sheet exported by avtalsgen "
-                                   f"(missing the columns {', '.join(missing)}); export "
-                                   "the measures again")])
+        raise ConfigError([Problem(source, None, "", Msg(
+            "not a sheet exported by avtalsgen (missing the columns {columns}); export the "
+            "measures again", columns=", ".join(missing)))])
     out = []
     for i, row in enumerate(grid.cells[1:], start=1):
         if any(c.value is not None for c in row):
@@ -249,13 +251,14 @@ def _changes(rows: list[_SheetRow], known: dict[str, Row],
         try:
             path = _row_path(row, known)
             if path in seen:
-                raise _Refused(f"the same measure as row {seen[path]} (a copied row?)")
+                raise _Refused(Msg("the same measure as row {row} (a copied row?)",
+                                      row=seen[path]))
             seen[path] = row.number
             changes[path] = (_status(row), _follow_up(row, known[path]))
         except _Refused as e:
             number = _cell_text(row.cells.get("Nr"))
             problems.append(Problem(source, None, f"{where} ({number})" if number else where,
-                                    str(e)))
+                                    e.args[0]))
     return changes, problems
 
 
@@ -267,18 +270,19 @@ def _row_path(row: _SheetRow, known: dict[str, Row]) -> str:
     """The row's measure path, checked against the plan as it is now."""
     path = _cell_text(row.cells.get(PATH_HEADING))
     if not path:
-        raise _Refused("no path in the hidden column (a row added by hand?); new measures "
-                       "are added in the plan, not in the sheet")
+        raise _Refused(Msg("no path in the hidden column (a row added by hand?); new "
+                           "measures are added in the plan, not in the sheet"))
     current = known.get(path)
     if current is None:
-        raise _Refused(f"the plan has no measure at {path} any more; it was edited since "
-                       "the export: export again and copy the follow-up over")
+        raise _Refused(Msg("the plan has no measure at {path} any more; it was edited since "
+                           "the export: export again and copy the follow-up over", path=path))
     written = _cell_text(row.cells.get("Åtgärd"))
     if _same_text(written, current.measure.measure):
         return path
-    raise _Refused(f"the measure is {written!r} in the sheet but {current.measure.measure!r} "
-                   f"in the plan at {path}; the plan or the sheet was edited since the "
-                   "export: export again and copy the follow-up over")
+    raise _Refused(Msg("the measure is {sheet!r} in the sheet but {plan!r} in the plan at "
+                       "{path}; the plan or the sheet was edited since the export: export "
+                       "again and copy the follow-up over", sheet=written,
+                       plan=current.measure.measure, path=path))
 
 
 def _status(row: _SheetRow) -> str | None:
@@ -287,22 +291,22 @@ def _status(row: _SheetRow) -> str | None:
         return None
     status = STATUS_OF.get(text.casefold())
     if status is None:
-        raise _Refused(f"the status {text!r} is not {', '.join(WORDS.values())} or empty")
+        raise _Refused(Msg("the status {text!r} is not {words} or empty", text=text,
+                           words=", ".join(WORDS.values())))
     return status
 
 
 def _follow_up(row: _SheetRow, current: Row) -> str:
     cell = row.cells.get("Uppföljning")
     if cell is not None and cell.formula:
-        raise _Refused("Uppföljning holds a formula without a value; write the text")
+        raise _Refused(Msg("Uppföljning holds a formula without a value; write the text"))
     text = _cell_text(cell)
     if _same_text(text, current.measure.follow_up):
         return current.measure.follow_up  # unchanged: keeps its exact form
     try:
         m.Measure.model_validate({"measure": current.measure.measure, "follow_up": text})
     except ValidationError as e:
-        raise _Refused(f"Uppföljning: {str(e.errors()[0]['msg']).removeprefix('Value error, ')}"
-                       ) from None
+        raise _Refused(Msg("Uppföljning: {reason}", reason=reason(e.errors()[0]))) from None
     return text
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..messages import N_, Msg, cli_language, render, tr
+from ..messages import ENGLISH, N_, Msg, cli_language, render, tr
 
 # What an import counts, by the importers' names for them.
 KINDS: dict[str, str] = {
@@ -23,7 +23,7 @@ KINDS: dict[str, str] = {
 @dataclass
 class ImportReport:
     """Files written (or updated) and notes on what was uncertain, for the summary.
-    A note is a catalogued message (`Msg`) or, from importers not yet catalogued, text."""
+    A note is a catalogued message (`Msg`), rendered in each reader's language."""
 
     written: list[Path] = field(default_factory=list)
     uncertain: list[Any] = field(default_factory=list)
@@ -110,5 +110,5 @@ CONFIDENCE_NAMES = {"low": N_("a guess: check it"), "medium": N_("probably right
 def topic_of(note: object) -> str:
     import re
 
-    text = getattr(note, "msgid", None) or str(note)
+    text = render(note, ENGLISH)  # the English text, its values too (a sheet's "Totalt")
     return next((topic for topic, pattern in TOPICS if re.search(pattern, text)), "other")

@@ -28,6 +28,8 @@ from .. import spreadsheets as sheets
 from .. import store
 from ..config import STATISTICS_FILE
 from ..errors import ConfigError, Problem
+from ..messages import SWEDISH, Msg, render
+from ..validation_messages import reason
 from . import sheet_layout as layout
 from .report import ImportReport
 
@@ -41,7 +43,7 @@ def import_workbook(source: Path, into: Path, *, author: str = store.FALLBACK_NA
     source, into = Path(source), Path(into)
     shown = name or source.name
     if source.suffix.lower() not in sheets.SUFFIXES:
-        raise ConfigError([Problem(source, None, "", "import reads .xlsx and .csv files")])
+        raise ConfigError([Problem(source, None, "", Msg("import reads .xlsx and .csv files"))])
     report = ImportReport()
     path = into / STATISTICS_FILE
     loaded = store.read(path)
@@ -52,21 +54,24 @@ def import_workbook(source: Path, into: Path, *, author: str = store.FALLBACK_NA
         if source.suffix.lower() == ".csv":
             sheet = Path(shown).stem  # a CSV file is one sheet, named by its file
         if isinstance(grid, sheets.SheetError):  # names the sheet, or the file read
-            where = f"{shown}: " if source.suffix.lower() == ".csv" else ""
-            report.uncertain.append(f"{where}{grid}; not imported")
+            report.uncertain.append(
+                Msg("{file}: {error}; not imported", file=shown, error=grid.message)
+                if source.suffix.lower() == ".csv" else
+                Msg("{error}; not imported", error=grid.message))
             continue
         for n, (table, notes) in enumerate(tables_from_grid(grid)):
             if table is None:
-                report.uncertain.extend(f"sheet {sheet!r}: {note}" for note in notes)
+                report.uncertain.extend(_on_sheet(sheet, note) for note in notes)
                 continue
             wanted = slug(sheet) if n == 0 else f"{slug(sheet)}_{n + 1}"
             table_id = _free_id(wanted, tables)
             if table_id != wanted:
-                notes.append(f"the table {wanted!r} exists already: imported as {table_id!r}")
-            report.uncertain.extend(f"sheet {sheet!r}: {note}" for note in notes)
+                notes.append(Msg("the table {wanted!r} exists already: imported as {id!r}",
+                                 wanted=wanted, id=table_id))
+            report.uncertain.extend(_on_sheet(sheet, note) for note in notes)
             tables[table_id] = _flow(table)
             added[table_id] = f"Importerad från {shown}, bladet {sheet} ({grid.range})" + \
-                ("; kontrollera: " + "; ".join(notes) if notes else "")
+                ("; kontrollera: " + "; ".join(render(n, SWEDISH) for n in notes) if notes else "")
             report.count("tables")
     if added:
         _save(path, loaded, data, added, author, shown)
@@ -78,14 +83,14 @@ def _sheets(source: Path) -> list[tuple[str, Any]]:
     try:
         return sheets.read_sheets(source)
     except sheets.SheetError as e:  # the file as a whole: too large, not a workbook
-        raise ConfigError([Problem(source, None, "", str(e))]) from None
+        raise ConfigError([Problem(source, None, "", e.message)]) from None
 
 
 def _plain_statistics(tree: Any, path: Path) -> dict[str, Any]:
     data = store.plain(tree) if tree is not None else {}
     if not isinstance(data, dict) or not isinstance(data.get("tables", {}), dict | None):
-        raise ConfigError([Problem(path, None, "tables", "statistics.yaml does not hold a "
-                                   "mapping of tables; fix it before importing")])
+        raise ConfigError([Problem(path, None, "tables", Msg(
+            "statistics.yaml does not hold a mapping of tables; fix it before importing"))])
     data["tables"] = data.get("tables") or {}
     return data
 
@@ -101,27 +106,31 @@ def _save(path: Path, loaded: store.Loaded, data: dict[str, Any], added: dict[st
 
 # --- one sheet -------------------------------------------------------------------------
 
-def tables_from_grid(grid: sheets.Grid) -> list[tuple[dict[str, Any] | None, list[str]]]:
+def _on_sheet(sheet: str, note: Msg) -> Msg:
+    return Msg("sheet {sheet!r}: {note}", sheet=sheet, note=note)
+
+
+def tables_from_grid(grid: sheets.Grid) -> list[tuple[dict[str, Any] | None, list[Msg]]]:
     """The tables on a sheet (sheet_layout finds them), each as table_from_grid."""
     found = layout.blocks(grid)
     if not found:
-        return [(None, [f"{grid.range} holds no table; not imported"])]
+        return [(None, [Msg("{range} holds no table; not imported", range=grid.range)])]
     return [table_from_block(grid, block) for block in found]
 
 
-def table_from_grid(grid: sheets.Grid) -> tuple[dict[str, Any] | None, list[str]]:
+def table_from_grid(grid: sheets.Grid) -> tuple[dict[str, Any] | None, list[Msg]]:
     """The first table on a sheet."""
     return tables_from_grid(grid)[0]
 
 
 def table_from_block(grid: sheets.Grid,
-                     block: layout.Block) -> tuple[dict[str, Any] | None, list[str]]:
+                     block: layout.Block) -> tuple[dict[str, Any] | None, list[Msg]]:
     """A table (plain data that validates) from a block of a sheet's cells, and notes on
     what to check; None (with the reason in the notes) when it holds no table."""
-    notes: list[str] = []
+    notes: list[Msg] = []
     body = [(i, grid.cells[i][:block.width]) for i in block.rows]
     if not body:
-        return None, [f"{grid.range} has only a heading row; not imported"]
+        return None, [Msg("{range} has only a heading row; not imported", range=grid.range)]
     columns = layout.columns(grid, block)
     values = [[_value(grid, i, j, cell, notes) for j, cell in enumerate(row[1:], start=1)]
               for i, row in body]
@@ -173,49 +182,47 @@ def _label(cell: sheets.SheetCell) -> m.Cell:
 
 
 def _value(grid: sheets.Grid, i: int, j: int, cell: sheets.SheetCell,
-           notes: list[str]) -> tuple[m.Cell, bool]:
+           notes: list[Msg]) -> tuple[m.Cell, bool]:
     if cell.formula:
-        notes.append(f"{grid.ref(i, j)}: {cell.formula.removeprefix('error ')} has no value; "
-                     "left empty")
+        notes.append(Msg("{cell}: {formula} has no value; left empty", cell=grid.ref(i, j),
+                         formula=cell.formula.removeprefix("error ")))
         return None, False
     return sheets.figure(cell, grid.decimal)
 
 
-def _unit(values: list[list[tuple[m.Cell, bool]]], notes: list[str]) -> str:
+def _unit(values: list[list[tuple[m.Cell, bool]]], notes: list[Msg]) -> str:
     """text when no cell holds a number; percent when the numbers are percentages."""
     numbers = [p for row in values for v, p in row if isinstance(v, (int, float))]
     if not numbers and any(v is not None for row in values for v, _p in row):
         return "text"
     if any(numbers) and not all(numbers):
-        notes.append("some numbers are percentages and some are not; all are read as "
-                     "percent")
+        notes.append(Msg("some numbers are percentages and some are not; all are read as "
+                         "percent"))
     return "percent" if any(numbers) else "number"
 
 
-def _checked(table: dict[str, Any], notes: list[str]) -> tuple[dict[str, Any] | None, list[str]]:
+def _checked(table: dict[str, Any], notes: list[Msg]) -> tuple[dict[str, Any] | None, list[Msg]]:
     """The table as it validates: a total that disagrees with the data is an error to
     review, kept as an ordinary row (never replaced by a computed sum)."""
     try:
         m.Table.model_validate(table)
         return table, notes
     except ValidationError as e:
-        first = _message(e)
+        first = reason(e.errors()[0])
     total = table.get("total")
     if total is not None:
         kept = {**{k: v for k, v in table.items() if k != "total"},
                 "rows": [*table["rows"], [total["label"], *(total.get("values") or [])]]}
         try:  # never replaced by a computed sum: the given row stays, as the source has it
             m.Table.model_validate(kept)
-            return kept, [*notes, f"error: the {total['label']} row disagrees with the data "
-                          f"({first}); it is kept as an ordinary row with the source's "
-                          "figures: correct the figures or the row, then make it the total"]
+            return kept, [*notes, Msg(
+                "error: the {label} row disagrees with the data ({reason}); it is kept as "
+                "an ordinary row with the source's figures: correct the figures or the "
+                "row, then make it the total", label=total["label"], reason=first)]
         except ValidationError:
             pass
-    return None, [*notes, f"cannot be read as a table: {first}; not imported"]
-
-
-def _message(error: ValidationError) -> str:
-    return str(error.errors()[0]["msg"]).removeprefix("Value error, ")
+    return None, [*notes, Msg("cannot be read as a table: {reason}; not imported",
+                              reason=first)]
 
 
 def _flow(table: dict[str, Any]) -> CommentedMap:

@@ -29,6 +29,7 @@ from ruamel.yaml.comments import CommentedMap
 from .. import model as m
 from .. import output, store
 from ..errors import ConfigError, Problem
+from ..messages import Msg
 from ..validate import folder_slug, is_slug
 from . import word_meta as meta
 from .report import ImportReport
@@ -67,13 +68,13 @@ class _Import:
         self.taken_ids: set[str] = set()
         self.pictures: dict[str, bytes] = {}
         self.signing: dict[str, Any] | None = None
-        self.notes: list[str] = []
+        self.notes: list[Msg] = []
 
     # -- the steps -----------------------------------------------------------------
     def run(self) -> ImportReport:
         if doc_type_bad := (self.doc_type and self.doc_type not in _types()):
-            raise _problem(self.source, f"unknown document type {doc_type_bad!r} (known: "
-                           f"{', '.join(_types())})")
+            raise _problem(self.source, Msg("unknown document type {type!r} (known: {known})",
+                                              type=doc_type_bad, known=", ".join(_types())))
         docx = open_docx(self.source)
         self.notes.extend(docx.notes)
         self.load_existing()
@@ -105,12 +106,12 @@ class _Import:
         if path.exists():
             data = plain_yaml(path)
             if not isinstance(data, dict):
-                raise _problem(path, "not a municipality config (a mapping); fix it first")
+                raise _problem(path, Msg("not a municipality config (a mapping); fix it first"))
             self.existing = data
         elif not is_slug(folder_slug(self.into)):
-            raise _problem(self.into, f"the folder name {folder_slug(self.into)!r} is not a "
-                           "valid municipality name (use lower-case letters a-z, digits, - "
-                           "and _)")
+            raise _problem(self.into, Msg("the folder name {name!r} is not a valid municipality "
+                                           "name (use lower-case letters a-z, digits, - and "
+                                           "_)", name=folder_slug(self.into)))
         stats = plain_yaml(self.into / STATISTICS) if (self.into / STATISTICS).exists() \
             else None
         if isinstance(stats, dict) and isinstance(stats.get("tables"), dict):
@@ -124,19 +125,21 @@ class _Import:
                 break
         else:
             title = self.source.stem.replace("_", " ").replace("-", " ").strip() or "Dokument"
-        self.notes.append(f"the document has no title (no Title style and no larger first "
-                          f"line): {title!r} was used")
+        self.notes.append(Msg("the document has no title (no Title style and no larger "
+                              "first line): {title!r} was used", title=title))
         return title
 
     def document_name(self, title: str) -> str:
         taken = set(self.existing.get("documents") or []) if self.existing else set()
         if self.name is not None:
             if not is_slug(self.name) or len(self.name) > 64:
-                raise _problem(self.source, f"the document name {self.name!r} is not valid "
-                               "(lower-case letters a-z, digits, - and _)")
+                raise _problem(self.source, Msg("the document name {name!r} is not valid "
+                                                  "(lower-case letters a-z, digits, - and _)",
+                                                  name=self.name))
             if self.name in taken or (self.into / f"{self.name}.yaml").exists():
-                raise _problem(self.into / f"{self.name}.yaml", "a document of that name "
-                               "already exists; not overwritten (choose another --doc)")
+                raise _problem(self.into / f"{self.name}.yaml", Msg(
+                    "a document of that name already exists; not overwritten (choose "
+                    "another --doc)"))
             return self.name
         base = meta.slug(title)
         name, n = base, 1
@@ -228,7 +231,7 @@ class _Import:
     def signatures(self, data: dict[str, Any]) -> list[Any]:
         """A signatures block when the signatories are (or become) the municipality's;
         else the lines as text."""
-        notes: list[str] = []
+        notes: list[Msg] = []
         signing = self.signing_of(data, notes)
         current = self.existing.get("signing") if self.existing else self.signing
         if current is None:
@@ -237,12 +240,12 @@ class _Import:
         elif _names(current) != _names(signing):
             lines = [x for x in [data["place_date"], *(t for p in data["people"] for t in (
                 p["place_date"], p["name"], p["title"]))] if x]
-            return [Noted(line, "signatures that differ from the municipality's signatories "
-                          "are kept as text") for line in lines]
+            return [Noted(line, Msg("signatures that differ from the municipality's "
+                                      "signatories are kept as text")) for line in lines]
         self.report.count("signature blocks")
         return [{"signatures": "dotted" if data["dotted"] else "lines"}]
 
-    def signing_of(self, data: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    def signing_of(self, data: dict[str, Any], notes: list[Msg]) -> dict[str, Any]:
         signing: dict[str, Any] = {}
         if data["place_date"]:
             signing.update(meta.place_date(data["place_date"], notes))
@@ -253,8 +256,10 @@ class _Import:
             name = person["name"] or PLACEHOLDER_NAME
             title = person["title"] or "TODO"
             if not person["name"] or not person["title"]:
-                notes.append(f"a signatory's {'name' if not person['name'] else 'title'} was "
-                             f"not found: {name!r} / {title!r} are placeholders")
+                notes.append(Msg("a signatory's name was not found: {name!r} / {title!r} are "
+                                 "placeholders", name=name, title=title) if not person["name"]
+                             else Msg("a signatory's title was not found: {name!r} / "
+                                      "{title!r} are placeholders", name=name, title=title))
             entry: dict[str, Any] = {"name": name, "title": title,
                                      "party": "polis" if _is_police(title) else "kommun"}
             if person["place_date"]:
@@ -277,16 +282,16 @@ class _Import:
         else:
             kommun, found = meta.kommun(texts, self.municipality_name)
             if not found:
-                self.notes.append("the document names no municipality ('X kommun'): "
-                                  "kommun.name is 'TODO kommun'; give --name")
+                self.notes.append(Msg("the document names no municipality ('X kommun'): "
+                                      "kommun.name is 'TODO kommun'; give --name"))
             polis, found = meta.polis(texts)
             if not found:
-                self.notes.append("the document names no police area: polis.name is "
-                                  "'Polisen'")
+                self.notes.append(Msg("the document names no police area: polis.name is "
+                                      "'Polisen'"))
         period, found = meta.period(front.period, texts)
         if not found:
-            self.notes.append(f"no period (e.g. '2020–2023') was found: {period['start']}–"
-                              f"{period['end']} is a placeholder")
+            self.notes.append(Msg("no period (e.g. '2020–2023') was found: {start}–{end} is a "
+                                  "placeholder", start=period["start"], end=period["end"]))
         muni: dict[str, Any] = {"kommun": kommun, "polis": polis}
         names, header_draft = meta.header(docx.header, self.notes)
         meta.footer(docx.footer, self.notes)
@@ -323,8 +328,9 @@ class _Import:
                 doc["toc_levels"] = front.toc_levels
         if built.preamble and built.sections:
             # avtalsgen has no place between the title and the first section but the cover.
-            first = Noted(built.preamble[0], "text before the first heading: kept on the "
-                          "cover, after the title (a new page follows it)")
+            first = Noted(built.preamble[0], Msg("text before the first heading: kept on the "
+                                                  "cover, after the title (a new page "
+                                                  "follows it)"))
             cover = [*cover, first, *built.preamble[1:]]
         if cover:
             doc["cover"] = cover
@@ -368,8 +374,8 @@ class _Import:
         if self.signing is not None:
             muni["signing"] = self.signing
         elif self.doc_type == "agreement":
-            self.notes.append("no signatures were found: signing (place, date, signatories) "
-                              "is empty")
+            self.notes.append(Msg("no signatures were found: signing (place, date, "
+                                  "signatories) is empty"))
 
     def check(self, muni: dict[str, Any], document: dict[str, Any]) -> None:
         """The config must validate as written; if not, that is the importer's bug."""
@@ -438,7 +444,7 @@ def _types() -> tuple[str, ...]:
     return get_args(m.DocumentType)
 
 
-def _problem(path: Path, message: str) -> ConfigError:
+def _problem(path: Path, message: Msg) -> ConfigError:
     return ConfigError([Problem(path, None, "", message)])
 
 

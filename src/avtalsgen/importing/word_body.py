@@ -14,7 +14,9 @@ from pydantic import ValidationError
 
 from .. import model as m
 from ..context import SAMPLE_MARK
+from ..messages import Msg
 from ..validate import chart_data_problem
+from ..validation_messages import reason
 from . import word_forms as forms
 from .word_charts import ChartData
 from .word_pages import back_page
@@ -53,7 +55,7 @@ class Unit:
     style: str = ""  # the paragraph's style name
     nested: bool = False
     toc_entry: bool = False  # a heading that carries its own contents entry (TC field)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
 
 
 class Body:
@@ -62,7 +64,7 @@ class Body:
         self.units: list[Unit] = []
         self.indexes = set(indexes)
         self.picture_name = picture_name  # saves a picture, returns its file name
-        self.content_notes: list[str] = []  # what content() noted, for the unit made next
+        self.content_notes: list[Msg] = []  # what content() noted, for the unit made next
         self.captions: dict[int, str] = {}  # caption and note paragraphs already used
         self.picture_count = 0
         self.chart_count = 0
@@ -115,8 +117,8 @@ class Body:
     def classify(self, p: Para, text: str) -> Unit:
         style = p.style
         if p.textbox:
-            return self.para(p, text, note="text from a text box or shape, kept as a "
-                             "paragraph where the box stood")
+            return self.para(p, text, note=Msg("text from a text box or shape, kept as a "
+                                                 "paragraph where the box stood"))
         level = forms.heading_style_level(p)
         if level:
             unit = Unit("heading", text, level=level, num=p.num, size=p.size, bold=True,
@@ -196,7 +198,7 @@ class Body:
         self.units.append(unit)
         return Unit("para", rest, data=self.content(p, rest, offset))
 
-    def para(self, p: Para, text: str, note: str | None = None) -> Unit:
+    def para(self, p: Para, text: str, note: Msg | None = None) -> Unit:
         unit = Unit("para", text, data=self.content(p, text))
         if note:
             unit.notes.append(note)
@@ -237,21 +239,25 @@ class Body:
         if name is None:
             text = caption or picture.alt
             unit = Unit("para", text, data=text) if text else Unit("none")
-            unit.notes.append(f"the picture {picture.name} is not PNG or JPEG and could not "
-                              "be converted (EMF/WMF/SVG); put it in by hand")
+            unit.notes.append(Msg("the picture {name} is not PNG or JPEG and could not be "
+                                  "converted (EMF/WMF/SVG); put it in by hand",
+                                  name=picture.name))
             return unit
         notes = []
         alt = picture.alt
         self.picture_count += 1
         if not caption:
             caption = alt or f"Bild {self.picture_count}"
-            notes.append(f"the picture {name} has no caption: {caption!r} was used")
+            notes.append(Msg("the picture {name} has no caption: {caption!r} was used",
+                             name=name, caption=caption))
         if not alt:
             alt = caption
-            notes.append(f"the picture {name} has no alt text: its caption was used")
+            notes.append(Msg("the picture {name} has no alt text: its caption was used",
+                             name=name))
         if chart_kind:
-            notes.append(f"the picture {name} was a chart ({chart_kind}); it is kept as a "
-                         "picture: to redraw it, give its figures as a statistics table")
+            notes.append(Msg("the picture {name} was a chart ({kind}); it is kept as a picture: "
+                             "to redraw it, give its figures as a statistics table",
+                             name=name, kind=chart_kind))
         image: dict[str, Any] = {"file": name, "caption": caption, "alt": alt}
         if picture.width_cm:
             image["width"] = round(min(max(picture.width_cm, 1.0), 16.0), 1)
@@ -266,9 +272,9 @@ class Body:
             caption, _label = self.caption_after(i)
             text = caption or picture.alt or "diagram"
             unit = Unit("para", text, data=text)
-            unit.notes.append(f"a Word chart cannot be imported ({problem}); "
-                              f"its caption is kept as text ({text[:50]!r}): draw it from a "
-                              "statistics table instead")
+            unit.notes.append(Msg("a Word chart cannot be imported ({problem}); its caption is "
+                                  "kept as text ({text!r}): draw it from a statistics table "
+                                  "instead", problem=problem, text=text[:50]))
             return unit
         # A caption above the chart is taken first: the one below may be the next one's.
         caption = self.caption_before()
@@ -280,16 +286,18 @@ class Body:
         caption, marked = _unmark(caption or "")
         alt, alt_marked = _unmark(picture.alt)
         if data.title and data.title != caption:
-            notes.append(f"the chart's title {data.title[:50]!r} is not drawn: avtalsgen's "
-                         "charts have a caption instead" if caption else
-                         f"the chart has no caption: its title {data.title[:50]!r} was used")
+            notes.append(Msg("the chart's title {title!r} is not drawn: avtalsgen's charts "
+                             "have a caption instead", title=data.title[:50]) if caption else
+                         Msg("the chart has no caption: its title {title!r} was used",
+                             title=data.title[:50]))
         if not caption:
             caption = data.title or alt or f"Diagram {self.chart_count}"
             if not data.title:
-                notes.append(f"the chart has no caption: {caption[:50]!r} was used")
+                notes.append(Msg("the chart has no caption: {caption!r} was used",
+                                 caption=caption[:50]))
         if not alt:
             alt = caption
-            notes.append("the chart has no alt text: its caption was used")
+            notes.append(Msg("the chart has no alt text: its caption was used"))
         table = data.table()
         table.update(self.table_note(after) or {})
         if data.sample or marked or alt_marked:
@@ -413,16 +421,16 @@ class Body:
         return found
 
 
-def _undrawable(data: ChartData) -> str | None:
+def _undrawable(data: ChartData) -> Msg | None:
     """Why avtalsgen would refuse to draw the chart's figures (a pie with a negative
     slice, say), or None."""
     try:
         chart = m.Chart.model_validate({"table": "x", "kind": data.kind, "caption": "x",
                                         "alt": "x", "stacked": data.stacked})
         problem = chart_data_problem(chart, m.Table.model_validate(data.table()))
-        return None if problem is None else str(problem)
+        return problem
     except ValidationError as e:  # figures no table can hold: the chart stays its caption
-        return f"its figures do not make a table: {e.errors()[0]['msg']}"
+        return Msg("its figures do not make a table: {reason}", reason=reason(e.errors()[0]))
 
 
 def _unmark(text: str) -> tuple[str, bool]:
@@ -444,12 +452,14 @@ def _typed_heading_number(unit: Unit) -> Unit:
 def _notes_into_text(unit: Unit, p: Para) -> None:
     """A heading or label holds no footnote: its notes go into its text."""
     unit.text += "".join(f" (fotnot: {note})" for _at, note in p.footnotes)
-    unit.notes.append(f"the {unit.kind} {unit.text[:40]!r} had a footnote; it is now in its "
-                      "text as '(fotnot: …)'")
+    unit.notes.append(Msg("the heading {text!r} had a footnote; it is now in its text as "
+                          "'(fotnot: …)'", text=unit.text[:40]) if unit.kind == "heading" else
+                      Msg("the label {text!r} had a footnote; it is now in its text as "
+                          "'(fotnot: …)'", text=unit.text[:40]))
 
 
 def _with_footnotes(text: str, notes: list[tuple[int, str]],
-                    report: list[str]) -> tuple[str, str]:
+                    report: list[Msg]) -> tuple[str, str]:
     """The first footnote stays a footnote (its place marked {fotnot} unless at the end);
     any further ones go into the text as "(fotnot: …)" where they stood."""
     end = len(text.rstrip())
@@ -460,8 +470,8 @@ def _with_footnotes(text: str, notes: list[tuple[int, str]],
             marks.append((at, n, FOOTNOTE_MARK if at < end else ""))
         else:
             marks.append((at, n, f" (fotnot: {note})"))
-            report.append(f"a paragraph has more than one footnote: {note[:50]!r} is now in "
-                          "its text as '(fotnot: …)'")
+            report.append(Msg("a paragraph has more than one footnote: {note!r} is now in its "
+                              "text as '(fotnot: …)'", note=note[:50]))
     for at, _n, mark in sorted(marks, reverse=True):
         text = text[:at] + mark + text[at:]
     return text, notes[0][1]

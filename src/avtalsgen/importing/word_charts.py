@@ -15,22 +15,23 @@ from lxml import etree
 
 from .. import model as m
 from ..charts import SAMPLE_BANNER
+from ..messages import N_, Msg
 from .word_runs import CHART_URI, A
 
 C = f"{{{CHART_URI}}}"
 # Chart groups avtalsgen can draw, by their element name; the note says what changed.
-KINDS: dict[str, tuple[str, str | None]] = {
+KINDS: dict[str, tuple[str, str | None]] = {  # the notes: catalogued ids
     "lineChart": ("line", None),
-    "line3DChart": ("line", "a 3-D line chart is drawn flat"),
-    "areaChart": ("line", "an area chart is drawn as a line chart"),
-    "area3DChart": ("line", "a 3-D area chart is drawn as a line chart"),
-    "radarChart": ("line", "a radar chart is drawn as a line chart"),
+    "line3DChart": ("line", N_("a 3-D line chart is drawn flat")),
+    "areaChart": ("line", N_("an area chart is drawn as a line chart")),
+    "area3DChart": ("line", N_("a 3-D area chart is drawn as a line chart")),
+    "radarChart": ("line", N_("a radar chart is drawn as a line chart")),
     "barChart": ("bar", None),
-    "bar3DChart": ("bar", "a 3-D bar chart is drawn flat"),
+    "bar3DChart": ("bar", N_("a 3-D bar chart is drawn flat")),
     "pieChart": ("pie", None),
-    "pie3DChart": ("pie", "a 3-D pie chart is drawn flat"),
-    "doughnutChart": ("pie", "a doughnut chart is drawn as a pie chart"),
-    "ofPieChart": ("pie", "a pie-of-pie chart is drawn as one pie chart"),
+    "pie3DChart": ("pie", N_("a 3-D pie chart is drawn flat")),
+    "doughnutChart": ("pie", N_("a doughnut chart is drawn as a pie chart")),
+    "ofPieChart": ("pie", N_("a pie-of-pie chart is drawn as one pie chart")),
 }
 LABEL_COLUMN = "Serie"  # the chart keeps no heading for its label column: rows are series
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text and [$-41D]-like codes
@@ -52,7 +53,7 @@ class ChartData:
     decimals: int | None = None
     title: str = ""  # the chart's own title, unless it is the sample-data banner
     sample: bool = False  # titled with avtalsgen's sample-data banner
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
 
     def table(self) -> dict[str, Any]:
         """The statistics table (config data) that draws this chart again."""
@@ -65,39 +66,39 @@ class ChartData:
         return table
 
 
-def read_chart(space: etree._Element) -> ChartData | str:
+def read_chart(space: etree._Element) -> ChartData | Msg:
     """The chart's data from its cache, or why there is none to use (a sentence)."""
     chart = space.find(f"{C}chart")
     plot = chart.find(f"{C}plotArea") if chart is not None else None
     if chart is None or plot is None:
-        return "the chart part has no plot area"
+        return Msg("the chart part has no plot area")
     groups = [g for g in plot if isinstance(g.tag, str) and g.tag.startswith(C)
               and g.tag.endswith("Chart")]
     if not groups:
-        return "the chart part has no chart in it"
+        return Msg("the chart part has no chart in it")
     drawn = [g for g in groups if _local(g) in KINDS]
     if not drawn:
-        return f"avtalsgen cannot draw a chart of type {_local(groups[0])!r}"
-    notes: list[str] = []
+        return Msg("avtalsgen cannot draw a chart of type {type!r}", type=_local(groups[0]))
+    notes: list[Msg] = []
     kind, stacked = _kind(drawn, notes)
     left_out = sorted({_local(g) for g in groups if _local(g) not in KINDS})
     if left_out:
-        notes.append(f"series of type {', '.join(left_out)} were left out: avtalsgen "
-                     "cannot draw them")
+        notes.append(Msg("series of type {types} were left out: avtalsgen cannot draw them",
+                         types=", ".join(left_out)))
     date1904 = _val(space.find(f"{C}date1904")) in ("1", "true")
     series, categories, fmt = _series(drawn, date1904, notes)
     if not any(v is not None for _, values in series for v in values):
-        return "the chart part keeps no figures to read"
+        return Msg("the chart part keeps no figures to read")
     width = max([len(categories), *(len(values) for _, values in series)])
     if len(categories) < width:
         if categories:
-            notes.append("the chart has fewer category labels than figures; the missing "
-                         "labels are numbered")
+            notes.append(Msg("the chart has fewer category labels than figures; the missing "
+                             "labels are numbered"))
         categories += [str(k + 1) for k in range(len(categories), width)]
     series = [(name, values + [None] * (width - len(values))) for name, values in series]
     if kind == "pie" and None in series[0][1]:  # Word leaves the slice out: it is 0
         series[0] = (series[0][0], [0 if v is None else v for v in series[0][1]])
-        notes.append("the pie's blank slices are 0 in its table")
+        notes.append(Msg("the pie's blank slices are 0 in its table"))
     data = ChartData(kind, stacked, categories, series, notes=notes)
     _unit(data, fmt, _axis_format(plot))
     title = _title(chart)
@@ -114,31 +115,31 @@ def _val(el: etree._Element | None) -> str | None:
     return None if el is None else el.get("val")
 
 
-def _kind(groups: list[etree._Element], notes: list[str]) -> tuple[str, bool]:
+def _kind(groups: list[etree._Element], notes: list[Msg]) -> tuple[str, bool]:
     """The kind of the first chart group (a combined chart becomes one kind) and whether
     its bars are stacked."""
     first = groups[0]
     kind, note = KINDS[_local(first)]
     if note:
-        notes.append(note)
+        notes.append(Msg(note))
     kinds = {KINDS[_local(g)][0] for g in groups}
     if len(kinds) > 1:
-        notes.append(f"a combined chart ({' and '.join(sorted(kinds))}) is drawn as one "
-                     f"{kind} chart")
+        notes.append(Msg("a combined chart ({kinds}) is drawn as one {kind} chart",
+                         kinds=" and ".join(sorted(kinds)), kind=kind))
     grouping = _val(first.find(f"{C}grouping"))
     stacked = False
     if kind == "bar":
         stacked = grouping in ("stacked", "percentStacked")
         if grouping == "percentStacked":
-            notes.append("100 % stacked bars are drawn as stacked bars of the figures")
+            notes.append(Msg("100 % stacked bars are drawn as stacked bars of the figures"))
         if _val(first.find(f"{C}barDir")) == "bar":
-            notes.append("horizontal bars are drawn as columns")
+            notes.append(Msg("horizontal bars are drawn as columns"))
     elif grouping in ("stacked", "percentStacked") and kind == "line":
-        notes.append("stacked lines (or areas) are drawn one by one, not stacked")
+        notes.append(Msg("stacked lines (or areas) are drawn one by one, not stacked"))
     return kind, stacked
 
 
-def _series(groups: list[etree._Element], date1904: bool, notes: list[str]
+def _series(groups: list[etree._Element], date1904: bool, notes: list[Msg]
             ) -> tuple[list[tuple[str, list[int | float | None]]], list[str], str]:
     """(name, figures) per series in Word's order, the categories, and the figures'
     number format."""
@@ -157,8 +158,8 @@ def _series(groups: list[etree._Element], date1904: bool, notes: list[str]
             if not categories:
                 categories = _categories(ser.find(f"{C}cat"), date1904, notes)
     if dropped:
-        notes.append(f"{dropped} figures in the chart were not numbers that can be printed "
-                     "and are left empty")
+        notes.append(Msg("{n} figures in the chart were not numbers that can be printed and "
+                         "are left empty", n=dropped))
     found.sort(key=lambda s: s[0])
     return [(name, values) for _, name, values in found], categories, fmt
 
@@ -221,7 +222,7 @@ def _name(tx: etree._Element | None) -> str:
     return (tx.findtext(f"{C}v") or "").strip()
 
 
-def _categories(cat: etree._Element | None, date1904: bool, notes: list[str]) -> list[str]:
+def _categories(cat: etree._Element | None, date1904: bool, notes: list[Msg]) -> list[str]:
     """Category labels: text, numbers (dates written as dates), or several levels
     joined outermost first ("2023 jan")."""
     if cat is None:
@@ -250,7 +251,7 @@ def _categories(cat: etree._Element | None, date1904: bool, notes: list[str]) ->
             if group:
                 parts.append(group.strip())
         labels.append(" ".join([*parts, (leaf or "").strip()]).strip())
-    notes.append("the chart's categories had several levels; their labels were joined")
+    notes.append(Msg("the chart's categories had several levels; their labels were joined"))
     return labels
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..messages import Msg
 from .word_body import Unit
 from .word_yaml import Noted, plain
 
@@ -52,7 +53,7 @@ def entries_to_blocks(entries: list[Any]) -> list[Any]:
 
 
 def section_fields(entries: list[Any], doc_type: str) -> tuple[list[Any], dict[str, Any],
-                                                               dict[str, str], list[str]]:
+                                                               dict[str, str], list[Msg]]:
     """(content, fields, label overrides, notes) of a section."""
     starts = [i for i, e in enumerate(entries) if isinstance(e, Unit) and field_of(e)]
     for k in starts:
@@ -64,9 +65,9 @@ def section_fields(entries: list[Any], doc_type: str) -> tuple[list[Any], dict[s
     blocks = entries_to_blocks(entries)
     if starts:
         kept = ", ".join(repr(entries[i].text) for i in starts)
-        blocks[starts[0]] = Noted(blocks[starts[0]], f"{kept} kept as labels with the text "
-                                  "after them: that text is not what the field holds (or "
-                                  "not in an order the section can print)")
+        blocks[starts[0]] = Noted(blocks[starts[0]], Msg(
+            "{labels} kept as labels with the text after them: that text is not what the "
+            "field holds (or not in an order the section can print)", labels=kept))
     return blocks, {}, {}, []
 
 

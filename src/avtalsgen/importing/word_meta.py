@@ -10,6 +10,7 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
+from ..messages import Msg
 from .word_signatures import _MONTHS, PLACE_DATE
 
 _KOMMUN = re.compile(r"\b((?:[A-ZÅÄÖ][\wåäöéü-]+ )?[A-ZÅÄÖ][\wåäöéü-]+) kommuns?\b")
@@ -165,7 +166,7 @@ def validity(texts: list[str]) -> dict[str, dt.date] | None:
     return None
 
 
-def header(lines: list[str], notes: list[str] | None = None
+def header(lines: list[str], notes: list[Msg] | None = None
            ) -> tuple[list[str] | None, tuple[str, dt.date | None] | None]:
     """(the two party names of the page header, the draft mark's version and date);
     other header lines are listed in notes."""
@@ -185,8 +186,9 @@ def header(lines: list[str], notes: list[str] | None = None
             parts = [p.strip() for p in re.split(r"\t+", line)]
             names = [parts[0], parts[-1]]
         elif notes is not None and line.strip():
-            notes.append(f"the page header {line.strip()!r} is not the parties' names: not "
-                         "imported (the template prints its own page header)")
+            notes.append(Msg("the page header {line!r} is not the parties' names: not "
+                             "imported (the template prints its own page header)",
+                             line=line.strip()))
     return names, draft
 
 
@@ -198,21 +200,21 @@ def _party_names(line: str) -> bool:
         bool(re.search(r"polis|\bLPO\b", parts[-1], re.I))
 
 
-def footer(lines: list[str], notes: list[str]) -> None:
+def footer(lines: list[str], notes: list[Msg]) -> None:
     """Page footers are the template's; what a document's footer said is listed."""
     for line in lines:
         if line.strip() and not re.fullmatch(r"[\s\d/–-]*|(?i:sida)[\s\d/av]*", line):
-            notes.append(f"the page footer {line.strip()!r} is not imported (the template "
-                         "prints its own page footer)")
+            notes.append(Msg("the page footer {line!r} is not imported (the template "
+                             "prints its own page footer)", line=line.strip()))
 
 
-def place_date(text: str, notes: list[str]) -> dict[str, Any]:
+def place_date(text: str, notes: list[Msg]) -> dict[str, Any]:
     """A signing line ("Luleå 2020-09-01", "Strängnäs kommun 20 december 2019") as
     signing fields; what cannot be read stays as written (place_text)."""
     match = PLACE_DATE.match(text.strip())
     if not match:
-        notes.append(f"the place and date of signing {text!r} could not be read: kept as "
-                     "written (signing.place_text)")
+        notes.append(Msg("the place and date of signing {text!r} could not be read: kept "
+                         "as written (signing.place_text)", text=text))
         return {"place_text": text.strip()}
     place, when = match.group("place").strip(" ,"), match.group("date")
     if re.fullmatch(r"\d{4}-\d\d-\d\d", when):
@@ -221,8 +223,8 @@ def place_date(text: str, notes: list[str]) -> dict[str, Any]:
         except ValueError:
             return {"place_text": text.strip()}
     if re.fullmatch(r"\d{4}", when):
-        notes.append(f"the signing line {text!r} gives only the year: the date is set to "
-                     "1 January (year_only: true prints only the year)")
+        notes.append(Msg("the signing line {text!r} gives only the year: the date is set "
+                         "to 1 January (year_only: true prints only the year)", text=text))
         return {"place": place, "date": dt.date(int(when), 1, 1), "year_only": True}
     day, month, year = when.split()
     return {"place": place, "date": dt.date(int(year), _MONTHS.index(month) + 1, int(day))}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..messages import Msg
+
 MAX_BACK_LINES = 6
 MAX_BACK_WORDS = 8
 
@@ -24,7 +26,7 @@ def back_page(units: list[Any]) -> list[Any]:
     for unit in tail:
         if unit.kind == "heading":
             unit.kind, unit.data = "para", {"text": unit.text, "style": "strong"}
-            unit.notes.append("a line on the back page (a logo or the parties' names) is "
-                              "kept as bold text, not a heading; remove it if the template "
-                              "prints the parties")
+            unit.notes.append(Msg("a line on the back page (a logo or the parties' names) is "
+                                  "kept as bold text, not a heading; remove it if the "
+                                  "template prints the parties"))
     return units

@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import ConfigError, Problem
+from ..messages import Msg
 from . import limits
 from .word_charts import C, ChartData, read_chart
 from .word_runs import CHART_URI, EMU_PER_CM, MAIN_RT, MC, PKG, WP, A, R, Runs, V, W
@@ -41,7 +42,7 @@ class Picture:
     width_cm: float | None
     chart: bool = False
     chart_data: ChartData | None = None  # a chart's figures, read from its cache
-    chart_problem: str = ""  # why a chart has none
+    chart_problem: Msg | None = None  # why a chart has none
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Cell:
 class Table:
     rows: list[list[Cell]]
     header_rows: int = 1
-    notes: list[str] = field(default_factory=list)  # what a cell could not hold
+    notes: list[Msg] = field(default_factory=list)  # what a cell could not hold
 
 
 @dataclass
@@ -82,13 +83,13 @@ class Docx:
     body: list[Para | Table]
     header: list[str]  # the page header's lines (party names, draft mark)
     numbering: Numbering
-    notes: list[str] = field(default_factory=list)  # what the reader could not keep
+    notes: list[Msg] = field(default_factory=list)  # what the reader could not keep
     body_size: float = 11.0
     has_heading_styles: bool = False
     footer: list[str] = field(default_factory=list)  # the page footers' lines
 
 
-def problem(source: Path, message: str) -> ConfigError:
+def problem(source: Path, message: Msg) -> ConfigError:
     return ConfigError([Problem(source, None, "", message)])
 
 
@@ -99,26 +100,30 @@ def open_docx(source: Path) -> Docx:
     try:
         size = source.stat().st_size
         if not source.is_file():
-            raise problem(source, "not a file")
+            raise problem(source, Msg("not a file"))
         if size > MAX_DOCX_BYTES:
-            raise problem(source, f"the document is larger than {MAX_DOCX_BYTES // 1_000_000}"
-                          " MB; save it without large pictures or split it")
+            raise problem(source, Msg("the document is larger than {mb} MB; save it without "
+                                      "large pictures or split it",
+                                      mb=MAX_DOCX_BYTES // 1_000_000))
         with open(source, "rb") as f:
             head = f.read(8)
     except OSError as e:
-        raise problem(source, f"cannot read the file: {e.strerror or e}") from None
+        raise problem(source, Msg("cannot read the file: {reason}",
+                                   reason=e.strerror or str(e))) from None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise problem(source, "this is an old Word file (.doc) or a password-protected "
-                      "document; open it in Word and save it as .docx without a password")
+        raise problem(source, Msg("this is an old Word file (.doc) or a password-protected "
+                                  "document; open it in Word and save it as .docx without a "
+                                  "password"))
     try:
         with zipfile.ZipFile(source) as package:
             return _Reader(source, package).read()
     except zipfile.BadZipFile as e:
-        raise problem(source, f"not a Word document (.docx): {e}") from None
+        raise problem(source, Msg("not a Word document (.docx): {reason}", reason=str(e))) from None
     except etree.XMLSyntaxError as e:
-        raise problem(source, f"the document is damaged (XML: {e})") from None
+        raise problem(source, Msg("the document is damaged (XML: {reason})",
+                                  reason=str(e))) from None
     except (OSError, EOFError, ValueError, NotImplementedError, KeyError) as e:
-        raise problem(source, f"the document is damaged: {e}") from None
+        raise problem(source, Msg("the document is damaged: {reason}", reason=str(e))) from None
 
 
 class _Reader:
@@ -128,7 +133,7 @@ class _Reader:
         infos = package.infolist()
         limits.check_parts(infos)  # sizes and ratios, before any part is unpacked
         self.names = {i.filename for i in infos}
-        self.notes: list[str] = []
+        self.notes: list[Msg] = []
         self.field_stack: list[list[Any]] = []  # [instruction, shown?] per open field
         self.fields_broken = False
         self.toc_depth = 0  # inside table-of-contents content controls
@@ -138,10 +143,10 @@ class _Reader:
         if name not in self.names:
             return None
         if self.zip.getinfo(name).file_size > MAX_XML_PART:
-            raise problem(self.source, f"the part {name} is too large")
+            raise problem(self.source, Msg("the part {name} is too large", name=name))
         blob = self.zip.read(name)
         if b"<!DOCTYPE" in blob[:4096] or b"<!ENTITY" in blob[:4096]:
-            raise problem(self.source, f"the part {name} declares a DTD; refused")
+            raise problem(self.source, Msg("the part {name} declares a DTD; refused", name=name))
         return etree.fromstring(blob, _PARSER)
 
     def rels(self, part: str) -> dict[str, tuple[str, str, bool]]:
@@ -173,8 +178,8 @@ class _Reader:
         main = self.main_part()
         root = self.xml(main)
         if root is None or root.find(f"{W}body") is None:
-            raise problem(self.source, "not a Word document: it has no document body "
-                          "(word/document.xml)")
+            raise problem(self.source, Msg("not a Word document: it has no document body "
+                                          "(word/document.xml)"))
         _count(root)
         self.part_rels = self.rels(main)
         styles_part = self.related("styles")
@@ -186,19 +191,19 @@ class _Reader:
         self.field_stack = []  # a field left open in a note must not hide the body
         element = root.find(f"{W}body")
         if element is None:
-            raise problem(self.source, "the document has no body")
+            raise problem(self.source, Msg("the document has no body"))
         body: list[Para | Table] = []
         self._blocks(element, body)
         if self.field_stack:  # a field never ends: read again, fields as plain text
-            self.notes.append("the document has a field that is never closed; its text is "
-                              "read as ordinary text")
+            self.notes.append(Msg("the document has a field that is never closed; its text "
+                                  "is read as ordinary text"))
             self.field_stack, self.fields_broken, body = [], True, []
             self._blocks(element, body)
         if root.find(f".//{W}ins") is not None or root.find(f".//{W}del") is not None:
-            self.notes.append("the document has tracked changes not accepted: read as if "
-                              "accepted (insertions kept, deletions left out)")
+            self.notes.append(Msg("the document has tracked changes not accepted: read as if "
+                                  "accepted (insertions kept, deletions left out)"))
         if self.related("comments"):
-            self.notes.append("the document has comments: they are not imported")
+            self.notes.append(Msg("the document has comments: they are not imported"))
         doc = Docx(body, self._header(), self.numbering, self.notes,
                    footer=list(dict.fromkeys(self._header("footer"))))
         doc.body_size = _body_size(body)
@@ -327,15 +332,15 @@ class _Reader:
         ref = graphic.find(f"{C}chart")
         rel = self.part_rels.get(ref.get(f"{R}id", "") if ref is not None else "")
         if rel is None or rel[2] or rel[1] not in self.names:
-            picture.chart_problem = "its chart part is missing"
+            picture.chart_problem = Msg("its chart part is missing")
             return picture
         try:
             root = self.xml(rel[1])
         except etree.XMLSyntaxError:
-            picture.chart_problem = "its chart part is damaged"
+            picture.chart_problem = Msg("its chart part is damaged")
             return picture
-        found = read_chart(root) if root is not None else "its chart part is missing"
-        if isinstance(found, str):
+        found = read_chart(root) if root is not None else Msg("its chart part is missing")
+        if isinstance(found, Msg):
             picture.chart_problem = found
         else:
             picture.chart_data = found
@@ -345,7 +350,7 @@ class _Reader:
     def _table(self, tbl: etree._Element) -> Table:
         rows: list[list[Cell]] = []
         header = 0
-        notes: list[str] = []
+        notes: list[Msg] = []
         for tr in tbl.iterchildren(f"{W}tr"):
             trpr = tr.find(f"{W}trPr")
             if trpr is not None and trpr.find(f"{W}tblHeader") is not None and \
@@ -367,22 +372,23 @@ class _Reader:
             row.extend(Cell("", merged=True) for _ in range(width - len(row)))
         return Table(rows, max(header, 1), notes)
 
-    def _cell(self, tc: etree._Element, merged: bool, notes: list[str]) -> Cell:
+    def _cell(self, tc: etree._Element, merged: bool, notes: list[Msg]) -> Cell:
         lines, bold = [], True
         for p in tc.iter(f"{W}p"):
             para = self._paragraph(p, inner=True)
             text = para.text.strip()
             for _at, note in para.footnotes:
                 text += f" (fotnot: {note})"
-                notes.append(f"a footnote in a table cell was put in the cell as text: "
-                             f"{note[:60]!r}")
+                notes.append(Msg("a footnote in a table cell was put in the cell as text: "
+                                 "{note!r}", note=note[:60]))
             if para.pictures:
-                notes.append(f"a picture in a table cell could not be kept (cell {text!r})")
+                notes.append(Msg("a picture in a table cell could not be kept (cell {text!r})",
+                                 text=text))
             if text:
                 lines.append(text)
                 bold = bold and para.bold
         if tc.find(f".//{W}tbl") is not None:
-            notes.append("a table inside a table cell was flattened into the cell's text")
+            notes.append(Msg("a table inside a table cell was flattened into the cell's text"))
         # A continuation cell has no text of its own; if it has (a damaged table), it stays.
         return Cell("\n".join(lines), merged, bold and bool(lines))
 

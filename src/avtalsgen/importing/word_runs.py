@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from ..messages import Msg
+
 if TYPE_CHECKING:
     from .word_read import Para, _Reader
 
@@ -104,8 +106,8 @@ class Runs:
             elif tag in (f"{W}drawing", f"{W}pict", f"{MC}AlternateContent"):
                 self.drawing(child)
             elif tag == f"{W}object":
-                self.r.notes.append("an embedded object (an Excel sheet or similar) cannot "
-                                    "be imported; copy its content in by hand")
+                self.r.notes.append(Msg("an embedded object (an Excel sheet or similar) "
+                                        "cannot be imported; copy its content in by hand"))
 
     def page_break(self) -> None:
         if "".join(self.parts).strip():
@@ -145,11 +147,11 @@ class Runs:
             return  # a text box: its text is read as paragraphs of their own
         picture = self.r.picture(el)
         if picture is None:
-            self.r.notes.append("a drawing without a picture (a shape or a linked image) "
-                                "could not be imported")
+            self.r.notes.append(Msg("a drawing without a picture (a shape or a linked image) "
+                                    "could not be imported"))
         elif self.inner:
-            self.r.notes.append(f"a picture inside a table, text box or note could not be "
-                                f"kept ({picture.alt or picture.name})")
+            self.r.notes.append(Msg("a picture inside a table, text box or note could not be "
+                                    "kept ({name})", name=picture.alt or picture.name))
         else:
             self.para.pictures.append((self.length, picture))
 

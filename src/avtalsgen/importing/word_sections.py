@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..messages import Msg
 from .word_body import Unit
 from .word_fields import entries_to_blocks, section_fields
 from .word_styles import Numbering
@@ -31,7 +32,7 @@ class Node:
 class Built:
     preamble: list[Any]
     sections: list[dict[str, Any]]
-    notes: list[str]
+    notes: list[Msg]
     headings: int = 0
 
 
@@ -43,7 +44,7 @@ class Sections:
         self.numbering = numbering
         self.doc_type = doc_type
         self.sink = sink  # turns tables, charts and signatures into blocks
-        self.notes: list[str] = []
+        self.notes: list[Msg] = []
 
     def build(self) -> Built:
         headings = [u for u in self.units if u.kind == "heading"]
@@ -83,8 +84,8 @@ class Sections:
                 skipped = True
             previous = h.level
         if skipped:
-            self.notes.append("the document skips heading levels; the headings are nested "
-                              "one level at a time")
+            self.notes.append(Msg("the document skips heading levels; the headings are "
+                                  "nested one level at a time"))
 
     # -- entries -------------------------------------------------------------------
     def entries(self) -> list[Any]:
@@ -135,7 +136,7 @@ class Sections:
             block["style"] = styles.pop()
         out: Any = block
         if any(u.nested for u in items):
-            out = Noted(out, "a list with sub-levels was made one level")
+            out = Noted(out, Msg("a list with sub-levels was made one level"))
         for unit in items:
             for note in unit.notes:
                 out = Noted(out, note)
@@ -213,8 +214,8 @@ class Sections:
             if not unit.typed and unit.number:
                 unit.text = f"{unit.number} {unit.text}"
                 unit.typed = True
-                unit.notes.append(f"the heading's number {unit.number!r} (Word numbering) "
-                                  "is now typed in its text")
+                unit.notes.append(Msg("the heading's number {number!r} (Word numbering) is "
+                                      "now typed in its text", number=unit.number))
 
     # -- sections ------------------------------------------------------------------
     def section(self, node: Node) -> Any:

@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import model as m
+from ..messages import Msg
+from ..validation_messages import reason
 from .word_read import Cell, Table
 
 # "1 046", "10,6", "10,6 %", "-3", "−3" (a minus sign), "0.5"; thousands grouped by a
@@ -47,7 +49,7 @@ class Imported:
 
     kind: str  # "statistics", "measures" or "text"
     data: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
 
 
 def parse_number(text: str) -> Number | None:
@@ -94,7 +96,7 @@ def _numeric(rows: list[list[Cell]], caption: str | None) -> Imported | None:
     if len(rows[0]) < 2 or not found or len(found) < 0.75 * len(numbers):
         return None
     percent = all(n.percent for n in found)
-    notes: list[str] = []
+    notes: list[Msg] = []
     table: dict[str, Any] = {}
     if caption:
         table["title"] = caption
@@ -107,8 +109,9 @@ def _numeric(rows: list[list[Cell]], caption: str | None) -> Imported | None:
         table["decimals"] = min(max(decimals), 6)
     elif max(decimals) > 3:
         table["decimals"] = min(max(decimals), 6)
-        notes.append(f"table {caption or table['columns'][0]!r}: numbers with different "
-                     f"numbers of decimals are all shown with {table['decimals']}")
+        notes.append(Msg("table {table!r}: numbers with different numbers of decimals are "
+                         "all shown with {n}", table=caption or table["columns"][0],
+                         n=table["decimals"]))
     if percent:
         table["unit"] = "percent"
     if data and _TOTAL.match(str(data[-1][0])):
@@ -133,7 +136,7 @@ def _cell(text: str, percent: bool) -> Any:
     return number.value
 
 
-def _total(table: dict[str, Any], data: list[list[Any]], notes: list[str]) -> Any:
+def _total(table: dict[str, Any], data: list[list[Any]], notes: list[Msg]) -> Any:
     """The last row as a checked total, or None (a note) when it cannot be one."""
     label, values = str(data[-1][0]), data[-1][1:]
     rows = data[:-1]
@@ -143,9 +146,10 @@ def _total(table: dict[str, Any], data: list[list[Any]], notes: list[str]) -> An
     try:
         m.Table.model_validate(candidate)
     except ValidationError as e:
-        reason = e.errors()[0]["msg"].removeprefix("Value error, ")
-        notes.append(f"table {table.get('title') or table['columns'][0]!r}: the row "
-                     f"{label!r} is kept as an ordinary row, not a computed total: {reason}")
+        notes.append(Msg("table {table!r}: the row {label!r} is kept as an ordinary row, "
+                         "not a computed total: {reason}",
+                         table=table.get("title") or table["columns"][0], label=label,
+                         reason=reason(e.errors()[0])))
         return None
     return {"label": label, "values": values}
 
@@ -204,14 +208,15 @@ def _measures(rows: list[list[Cell]], header_rows: int,
     rows = [row for row in rows[at:] if [c.text.strip() for c in row] != header]
     rows.insert(0, [])  # the header, read above
     header_rows = 1
-    notes: list[str] = []
+    notes: list[Msg] = []
     causes: list[dict[str, Any]] = []
     above: dict[str, str] = {}
     if extras:
-        notes.append(f"Brå's table has columns avtalsgen has no place for "
-                     f"({', '.join(extras.values())}): kept in the measure's text")
+        notes.append(Msg("Brå's table has columns avtalsgen has no place for ({columns}): "
+                         "kept in the measure's text", columns=", ".join(extras.values())))
     if "cause" not in roles:
-        notes.append("Brå's table has no Orsak column: its measures have the cause 'TODO'")
+        notes.append(Msg("Brå's table has no Orsak column: its measures have the cause "
+                         "'TODO'"))
     for row in rows[max(1, header_rows):]:
         cells = {role: row[i] for role, i in roles.items()}
         texts = {role: _continued(cell, above.get(role, ""), role) for role, cell in
@@ -234,13 +239,14 @@ def _measures(rows: list[list[Cell]], header_rows: int,
         if new_cause or not causes:
             cause = _strip_number(texts["cause"]) or "TODO"
             if cause == "TODO":
-                notes.append("a measure without a cause was given the cause 'TODO'")
+                notes.append(Msg("a measure without a cause was given the cause 'TODO'"))
             causes.append({"cause": cause, "measures": []})
         causes[-1]["measures"].append(_measure(texts, notes))
     for entry in causes:
         if not entry["measures"]:
             entry["measures"].append({"measure": "TODO"})
-            notes.append(f"the cause {entry['cause'][:50]!r} has no measure: 'TODO' added")
+            notes.append(Msg("the cause {cause!r} has no measure: 'TODO' added",
+                             cause=entry["cause"][:50]))
     if not causes:
         return None
     data: dict[str, Any] = {"title": caption} if caption else {}
@@ -260,11 +266,12 @@ def _strip_number(text: str) -> str:
     return _TYPED_NUMBER.sub("", text, count=1).strip()
 
 
-def _measure(texts: dict[str, str], notes: list[str]) -> dict[str, Any]:
+def _measure(texts: dict[str, str], notes: list[Msg]) -> dict[str, Any]:
     measure = _strip_number(texts["measure"])
     if not measure:
         measure = "TODO"
-        notes.append(f"a measure with no text (goal {texts['goal'][:40]!r}) was named 'TODO'")
+        notes.append(Msg("a measure with no text (goal {goal!r}) was named 'TODO'",
+                         goal=texts["goal"][:40]))
     out: dict[str, Any] = {"measure": measure}
     follow_up = texts["follow_up"]
     status = _STATUS.search(follow_up)

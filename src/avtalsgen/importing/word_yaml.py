@@ -25,7 +25,7 @@ class Noted:
     """A value with a note on what was uncertain about it (a comment in the YAML)."""
 
     value: Any
-    note: str
+    note: Any  # a catalogued message (Msg)
 
 
 def plain(value: Any) -> Any:
@@ -39,7 +39,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def notes_of(value: Any) -> list[str]:
+def notes_of(value: Any) -> list[Any]:
     """Every note in the data, in order."""
     if isinstance(value, Noted):
         return [value.note, *notes_of(value.value)]
@@ -119,7 +119,7 @@ def _comment(item: Noted) -> str:
         inner = inner.value
     lines = []
     for note in notes:
-        lines.extend(_wrap(COMMENT_PREFIX + " ".join(note.split()), 90))
+        lines.extend(_wrap(COMMENT_PREFIX + " ".join(str(note).split()), 90))
     return "\n".join(lines)
 
 
