@@ -103,6 +103,15 @@ def chart_blocks(value: Any) -> list[dict[str, Any]]:
     return []
 
 
+def table_blocks(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        own = [value] if isinstance(value.get("table"), str) and "kind" not in value else []
+        return own + [c for v in value.values() for c in table_blocks(v)]
+    if isinstance(value, list):
+        return [c for v in value for c in table_blocks(v)]
+    return []
+
+
 # --- avtalsgen's own charts ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -157,7 +166,10 @@ def test_a_chart_and_its_table_share_their_data(tmp_path: Path) -> None:
     stats = yaml_of(tmp_path / "ekby" / "statistics.yaml")["tables"]
     blocks = chart_blocks(yaml_of(tmp_path / "ekby" / f"{name}.yaml"))
     bar, _line, pie = blocks
-    assert stats[bar["table"]]["title"] == "Anmälda brott per år"  # the Word table's
+    # The Word table's one title, its numbered caption "Tabell 1. Anmälda brott per år".
+    document = yaml_of(tmp_path / "ekby" / f"{name}.yaml")
+    assert [t.get("caption") for t in table_blocks(document) if t["table"] == bar["table"]] \
+        == ["Anmälda brott per år"]
     assert stats[bar["table"]]["source"] == "Polismyndigheten"
     assert pie.get("series", "rows") == "rows" and len(stats) == 3
     assert [c["part"] for c in charts(again)] == [c["part"] for c in charts(source)]
