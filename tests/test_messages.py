@@ -266,3 +266,27 @@ def test_the_final_blockers_name_the_sample_data_box(tmp_path: Path) -> None:
         assert text not in re.sub(r'href="[^"]*"', "", response.text)
     target = client.get("/k/skelleftea/fil/statistik").text
     assert f'id="{blockers[0][0].split("#")[1]}"' in target
+
+
+def test_the_cli_speaks_swedish_when_lang_is_swedish(tmp_path: Path) -> None:
+    folder = tmp_path / "lulea"
+    shutil.copytree(MUNICIPALITIES / "lulea", folder)
+    swedish = CliRunner().invoke(main, ["validate", str(folder)],
+                                 env={"LANG": "sv_SE.UTF-8"})
+    assert re.search(r"^ok .*lulea \(\d+ dokument", swedish.output, re.M), swedish.output
+    english = CliRunner().invoke(main, ["validate", str(folder)], env={"LANG": "C.UTF-8"})
+    assert re.search(r"^ok .*lulea \(\d+ documents", english.output, re.M), english.output
+    missing = CliRunner().invoke(main, ["validate", "--root", str(tmp_path / "saknas")],
+                                 env={"LANG": "sv_SE.UTF-8"})
+    assert missing.exit_code == 2 and "fel: " in missing.output, missing.output
+
+
+def test_an_import_note_reads_as_swedish_in_the_review_list() -> None:
+    report = ImportReport()
+    report.uncertain.append(Msg("the document has no title (no Title style and no larger "
+                                "first line): {title!r} was used",
+                                title="Samverkan för trygghet"))
+    assert report.notes(SWEDISH) == [
+        "dokumentet saknar titel (ingen rubrik i stilen Rubrik och ingen större första "
+        "rad): 'Samverkan för trygghet' används som titel"]
+    assert report.topics() == {"title"}

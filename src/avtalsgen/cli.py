@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from . import __version__
+from .messages import Msg  # the CLI's words, in the language of LANG
 
 if TYPE_CHECKING:  # imported in the commands, so --help starts fast
     from .accounts import Accounts
@@ -24,8 +25,12 @@ ROOT_OPTION = click.option(
     help="Folder holding one folder per municipality.")
 
 
+def _say(message: Msg, *, err: bool = False) -> None:
+    click.echo(str(message), err=err)
+
+
 def _fail(error: Exception) -> NoReturn:
-    click.echo(f"error: {error}", err=True)
+    _say(Msg("error: {error}", error=error), err=True)
     sys.exit(getattr(error, "exit_code", 2))
 
 
@@ -98,17 +103,20 @@ def render(targets: tuple[str, ...], all_: bool, out_dir: Path, docs: tuple[str,
     failed = [o for o in outcomes if o.error is not None]
     bugs = [o for o in failed if not isinstance(o.error, AvtalsgenError)]
     for outcome in failed:
-        click.echo(f"error: {outcome.slug}:\n{outcome.error}", err=True)
+        _say(Msg("error: {target}:\n{error}", target=outcome.slug, error=outcome.error),
+             err=True)
     if not quiet:
         for outcome in outcomes:
             for path in outcome.written:
-                click.echo(f"wrote {path}")
+                _say(Msg("wrote {path}", path=path))
             for path in outcome.unchanged:
-                click.echo(f"unchanged {path}")
+                _say(Msg("unchanged {path}", path=path))
     written = sum(len(o.written) for o in outcomes)
     unchanged = sum(len(o.unchanged) for o in outcomes)
-    click.echo(f"{written} written, {unchanged} unchanged, {len(failed)} failed "
-               f"({len(outcomes)} municipalities, {seconds:.1f} s)", err=True)
+    _say(Msg("{written} written, {unchanged} unchanged, {failed} failed ({municipalities} "
+             "municipalities, {seconds} s)", written=written, unchanged=unchanged,
+             failed=len(failed), municipalities=len(outcomes), seconds=f"{seconds:.1f}"),
+         err=True)
     if bugs:
         sys.exit(1)
     if failed:
@@ -148,14 +156,16 @@ def validate(targets: tuple[str, ...], final: bool, root: Path) -> None:
             bugs.append(Bug(target, e))
             continue
         for warning in warnings:
-            click.echo(f"warning: {warning} (--final would refuse this)", err=True)
-        noted = f", {len(warnings)} warnings" if warnings else ""
-        click.echo(f"ok {bundle.folder} ({len(bundle.documents)} documents{noted})")
+            _say(Msg("warning: {warning} (--final would refuse this)", warning=warning),
+                 err=True)
+        noted = Msg(", {n} warnings", n=len(warnings)) if warnings else ""
+        _say(Msg("ok {folder} ({n} documents{warnings})", folder=bundle.folder,
+                 n=len(bundle.documents), warnings=noted))
     if bugs:
         log = write_bug_log(bugs, Path(tempfile.gettempdir()))
         for bug in bugs:
             bug.log = log
-            click.echo(f"error: {bug.target}: {bug}", err=True)
+            _say(Msg("error: {target}: {error}", target=bug.target, error=bug), err=True)
         sys.exit(1)
     if failed:
         sys.exit(2)
@@ -175,9 +185,9 @@ def init(slug: str, name: str | None, root: Path) -> None:
         bundle = load(slug, root)
     except AvtalsgenError as e:
         _fail(e)
-    click.echo(f"created {folder} with {len(bundle.documents)} documents: "
-               f"{', '.join(bundle.documents)}")
-    click.echo(f"next: edit the YAML files, then `avtalsgen render {slug}`")
+    _say(Msg("created {folder} with {n} documents: {documents}", folder=folder,
+             n=len(bundle.documents), documents=", ".join(bundle.documents)))
+    _say(Msg("next: edit the YAML files, then `avtalsgen render {slug}`", slug=slug))
 
 
 @main.command()
@@ -203,7 +213,7 @@ def diff(old: str, new: str, output: Path, doc: str | None, root: Path) -> None:
         write_atomic(output, data)
     except AvtalsgenError as e:
         _fail(e)
-    click.echo(f"wrote {output}")
+    _say(Msg("wrote {path}", path=output))
 
 
 @main.command()
@@ -222,9 +232,10 @@ def check(templates: tuple[Path, ...]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
-        click.echo(f"{len(problems)} problems in {len(paths)} templates", err=True)
+        _say(Msg("{n} problems in {templates} templates", n=len(problems),
+                 templates=len(paths)), err=True)
         sys.exit(2)
-    click.echo(f"ok {len(paths)} templates")
+    _say(Msg("ok {n} templates", n=len(paths)))
 
 
 @main.command()
@@ -307,7 +318,7 @@ def measures_export(target: str, doc: str, output: Path, root: Path) -> None:
         written = export_measures(find_folder(target, root), doc, output)
     except AvtalsgenError as e:
         _fail(e)
-    click.echo(f"wrote {written}")
+    _say(Msg("wrote {path}", path=written))
 
 
 @measures.command("import")
@@ -343,9 +354,9 @@ def _final(folder: Path) -> bool:
 def _warn_if_no_longer_final(folder: Path, was_final: bool) -> None:
     """A change to a final municipality makes its documents drafts: say so."""
     if was_final and not _final(folder):
-        click.echo(f"warning: {folder.name} was final and approved; this change makes its "
-                   "documents drafts again, and the parties must approve the new content",
-                   err=True)
+        _say(Msg("warning: {name} was final and approved; this change makes its documents "
+                 "drafts again, and the parties must approve the new content",
+                 name=folder.name), err=True)
 
 
 DB_OPTION = click.option(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..messages import Msg
 from .errors import StoreError
 from .lock import GIT_LOCK, _locked
 
@@ -55,12 +56,12 @@ def _git(cwd: Path, *args: str, env: dict[str, str] | None = None,
                                  *args], cwd=cwd, input=stdin, capture_output=True,
                                 env=environment, check=False, timeout=120)
     except FileNotFoundError:
-        raise StoreError("git is not installed") from None
+        raise StoreError(Msg("git is not installed")) from None
     except subprocess.TimeoutExpired:
-        raise StoreError(f"git {args[0]} did not finish in 120 s") from None
+        raise StoreError(Msg("git {command} did not finish in 120 s", command=args[0])) from None
     if check and result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip()
-        raise StoreError(f"git {args[0]} failed: {detail}")
+        raise StoreError(Msg("git {command} failed: {detail}", command=args[0], detail=detail))
     return result
 
 
@@ -140,7 +141,7 @@ def _commit(root: Path, path: Path, author: str, message: str) -> None:
     rel = _relative(root, path)
     if not rel:  # a symlinked folder pointing out of the repository
         return
-    failed = f"{path} was saved but"
+    failed: Msg | str = Msg("{path} was saved but", path=path)
     # One process for a file git already tracks: `commit --only` takes the file from the
     # work tree; only a new file needs `git add` first.
     done = _commit_only(root, [rel], author, message)
@@ -151,15 +152,15 @@ def _commit(root: Path, path: Path, author: str, message: str) -> None:
 
 
 def _commit_paths(root: Path, rels: list[str], author: str, message: str,
-                  failed: str) -> bool:
+                  failed: Msg | str) -> bool:
     """git add + commit exactly these paths (not what else the user staged); False when
     there was nothing to commit or the paths are ignored by git."""
     added = _retry(lambda: _git(root, "add", "--", *rels, check=False))
     if added.returncode != 0:
         if b"ignored" in added.stderr:
             return False  # the user keeps this out of git
-        raise StoreError(f"{failed} git add failed: "
-                         f"{added.stderr.decode('utf-8', 'replace').strip()}")
+        raise StoreError(Msg("{failed} git add failed: {detail}", failed=failed,
+                             detail=added.stderr.decode("utf-8", "replace").strip()))
     return _commit_result(_commit_only(root, rels, author, message), failed)
 
 
@@ -220,13 +221,13 @@ def first_change_after(folder: Path, rev: str, exclude: str, limit: int = 500) -
     return next((c for c in reversed(after) if any(f != exclude for f in c.files)), None)
 
 
-def _commit_result(done: subprocess.CompletedProcess[bytes], failed: str) -> bool:
+def _commit_result(done: subprocess.CompletedProcess[bytes], failed: Msg | str) -> bool:
     if done.returncode == 0:
         return True
     if re.search(rb"nothing to commit|no changes added", done.stdout + done.stderr):
         return False
-    raise StoreError(f"{failed} git commit failed: "
-                     f"{done.stderr.decode('utf-8', 'replace').strip()}")
+    raise StoreError(Msg("{failed} git commit failed: {detail}", failed=failed,
+                         detail=done.stderr.decode("utf-8", "replace").strip()))
 
 
 def commit(folder: Path, paths: list[Path], *, author: str, message: str) -> str | None:
@@ -241,7 +242,8 @@ def commit(folder: Path, paths: list[Path], *, author: str, message: str) -> str
     for path in paths:
         rel = _relative(root, Path(path))
         if rel is None:
-            raise StoreError(f"{path} is not inside the git repository {root}")
+            raise StoreError(Msg("{path} is not inside the git repository {root}", path=path,
+                             root=root))
         rels.append(rel or ".")
     with _locked(repo[1] / GIT_LOCK):
         if not _commit_paths(root, rels, author, message, "git:"):
@@ -264,7 +266,8 @@ def _check_rev(rev: str) -> None:
     # Refused before git sees it: a revision must never be read as an option.
     if not isinstance(rev, str) or not rev or rev.startswith("-") or \
             any(c.isspace() or ord(c) < 32 or c == "\x7f" for c in rev):
-        raise StoreError(f"{rev!r} is not a git revision (a commit, a tag or a branch)")
+        raise StoreError(Msg("{rev!r} is not a git revision (a commit, a tag or a branch)",
+                             rev=rev))
 
 
 def _resolve(root: Path, rev: str) -> str:
@@ -273,14 +276,15 @@ def _resolve(root: Path, rev: str) -> str:
                  f"{rev}^{{commit}}", check=False)
     commit = found.stdout.decode().strip()
     if found.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", commit):
-        raise StoreError(f"no revision {rev!r} in the git repository {root}")
+        raise StoreError(Msg("no revision {rev!r} in the git repository {root}", rev=rev,
+                             root=root))
     return commit
 
 
 def _require_repo(where: Path) -> Path:
     root = git_root(where)
     if root is None:
-        raise StoreError(f"{where} is not in a git repository")
+        raise StoreError(Msg("{path} is not in a git repository", path=where))
     return root
 
 
@@ -342,7 +346,8 @@ def file_at(path: Path, rev: str) -> bytes | None:
     commit = _resolve(root, rev)
     rel = _relative(root, path)
     if not rel:
-        raise StoreError(f"{path} is not inside the git repository {root}")
+        raise StoreError(Msg("{path} is not inside the git repository {root}", path=path,
+                             root=root))
     entries = [e for e in _entries(root, commit, rel) if e[2] == rel]
     if not entries:
         return None
@@ -357,13 +362,14 @@ def folder_at(folder: Path, rev: str, into: Path) -> Path:
     commit = _resolve(root, rev)
     rel = _relative(root, folder)
     if rel is None:
-        raise StoreError(f"{folder} is not inside the git repository {root}")
+        raise StoreError(Msg("{path} is not inside the git repository {root}", path=folder,
+                             root=root))
     entries = _entries(root, commit, rel)
     if not entries:
-        raise StoreError(f"{folder} did not exist at revision {rev}")
+        raise StoreError(Msg("{folder} did not exist at revision {rev}", folder=folder, rev=rev))
     target = Path(into) / (Path(os.path.realpath(folder)).name)
     if target.exists():
-        raise StoreError(f"{target} exists already; choose another folder")
+        raise StoreError(Msg("{folder} exists already; choose another folder", folder=target))
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:

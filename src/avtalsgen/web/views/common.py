@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from ... import approvals
 from ...build import check
 from ...errors import AvtalsgenError, ConfigError, Problem
+from ...messages import SWEDISH, tr
 from ...validate import Bundle
 from .. import security, validation
 from ..problems import FieldMessage, ShownProblem
@@ -66,8 +67,8 @@ async def checked_form(request: Request, max_files: int = 0) -> FormData:
     form = await request.form(max_files=max_files, max_fields=20_000)
     if not security.tokens_match(request.cookies.get(security.CSRF_COOKIE),
                                  str(form.get(security.CSRF_FIELD) or "")):
-        raise HTTPException(403, "Formuläret saknar en giltig säkerhetstoken. Ladda om "
-                                 "sidan och försök igen.")
+        raise HTTPException(403, tr("The form lacks a valid security token. Reload the "
+                                    "page and try again.", SWEDISH))
     return form
 
 
@@ -118,7 +119,7 @@ def allowed(request: Request, slug: str, action: str) -> bool:
 def require(request: Request, slug: str, action: str) -> None:
     """403 unless the user may do action (the municipality is already known visible)."""
     if not allowed(request, slug, action):
-        raise HTTPException(403, "Din roll i kommunen tillåter inte det här.")
+        raise HTTPException(403, tr("Your role in the municipality does not allow this.", SWEDISH))
 
 
 def folder_version(folder: Path) -> str:
@@ -157,8 +158,9 @@ def locked(request: Request, folder: Path) -> bool:
 
 def refuse_if_final(request: Request, folder: Path) -> None:
     if locked(request, folder):
-        raise HTTPException(409, "Dokumenten är slutliga och godkända. Välj Återöppna som "
-                                 "utkast på kommunens sida innan du ändrar något.")
+        raise HTTPException(409, tr("The documents are final and approved. Choose Reopen as "
+                                    "draft on the municipality's page before changing "
+                                    "anything.", SWEDISH))
 
 
 def audit_download(request: Request, folder: Path, doc: str, detail: str) -> None:

@@ -19,6 +19,7 @@ from ...importing import review
 from ...importing.bounded import run_import
 from ...importing.limits import BUSY, TOO_LARGE, ImportLimitError
 from ...importing.report import ImportReport
+from ...messages import SWEDISH, tr
 from .. import security
 from ..auth import safe_next
 from .common import (
@@ -43,10 +44,11 @@ async def _upload(request: Request) -> tuple[Path, str, dict[str, str], Path]:
     form = await checked_form(request, max_files=1)
     upload = form.get("fil")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise HTTPException(400, "Välj en fil att läsa in.")
+        raise HTTPException(400, tr("Choose a file to import.", SWEDISH))
     suffix = Path(upload.filename).suffix.lower()
     if suffix not in KINDS:
-        raise HTTPException(400, "Bara Word (.docx), Excel (.xlsx) och CSV (.csv) kan läsas in.")
+        raise HTTPException(400, tr("Only Word (.docx), Excel (.xlsx) and CSV (.csv) files can "
+                                    "be imported.", SWEDISH))
     tmp = Path(tempfile.mkdtemp(prefix="avtalsgen-upload-"))
     source = tmp / f"upload{suffix}"
     source.write_bytes(await upload.read())
@@ -67,7 +69,7 @@ def _run(source: Path, into: Path, fields: dict[str, str], name: str,
         status = {TOO_LARGE: 413, BUSY: 503}.get(e.kind, 422)
         raise HTTPException(status, str(e)) from None
     except AvtalsgenError as e:  # names the file by its own name, not the server's copy
-        raise HTTPException(400, str(e)) from None
+        raise HTTPException(400, e.text(SWEDISH)) from None
 
 
 async def into_municipality(request: Request) -> Response:
@@ -79,8 +81,9 @@ async def into_municipality(request: Request) -> Response:
 
 async def new_municipality(request: Request) -> Response:
     if shared(request):
-        raise HTTPException(403, "På en delad server skapas kommuner av den som driver "
-                                 "servern (avtalsgen init och avtalsgen users grant).")
+        raise HTTPException(403, tr("On a shared server, municipalities are created by "
+                                    "whoever runs the server (avtalsgen init and avtalsgen "
+                                    "users grant).", SWEDISH))
     return await _import(request, None, new=True)
 
 
@@ -100,10 +103,11 @@ def _import_upload(request: Request, folder: Path | None, new: bool, source: Pat
             root: Path = request.app.state.root
             folder = security.inside(root, fields.get("slug", "").strip())
             if folder.exists():
-                raise HTTPException(400, f"Mappen {folder.name} finns redan.")
+                raise HTTPException(400, tr("The folder {name} exists already.", SWEDISH,
+                                            name=folder.name))
         report = _run(source, folder, fields, name, author(request))
     except AvtalsgenError as e:
-        raise HTTPException(400, f"{name}: {e}") from None
+        raise HTTPException(400, f"{name}: {e.text(SWEDISH)}") from None
     finally:
         _cleanup(tmp)
     what = f"Ny kommun {folder.name} inläst från {name}" if new else \

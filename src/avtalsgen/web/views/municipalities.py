@@ -15,6 +15,7 @@ from ... import approvals, store
 from ...build import all_targets, init_municipality
 from ...errors import AvtalsgenError
 from ...importing import review as import_review
+from ...messages import SWEDISH, tr
 from ...model import SLUG_PATTERN
 from ..auth import safe_next
 from .common import (
@@ -67,8 +68,9 @@ def index(request: Request) -> Response:
 
 def create(request: Request) -> Response:
     if shared(request):  # created with `avtalsgen init` and `users grant` by the operator
-        raise HTTPException(403, "På en delad server skapas kommuner av den som driver "
-                                 "servern (avtalsgen init och avtalsgen users grant).")
+        raise HTTPException(403, tr("On a shared server, municipalities are created by "
+                                    "whoever runs the server (avtalsgen init and avtalsgen "
+                                    "users grant).", SWEDISH))
     form = posted_form(request)
     root: Path = request.app.state.root
     slug = str(form.get("slug") or "").strip()

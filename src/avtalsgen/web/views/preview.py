@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ...messages import SWEDISH, tr
 from ...render import charts_as_pictures
 from .common import page, page_problems, public_detail
 from .documents import _document_path, _pdf, _render
@@ -104,7 +105,7 @@ def _page_images(request: Request, folder: Path, doc: str) -> list[str]:
     import subprocess
 
     if not shutil.which("pdftoppm"):
-        raise HTTPException(503, "Sidbilder behöver LibreOffice och poppler-utils.")
+        raise HTTPException(503, tr("Page images need LibreOffice and poppler-utils.", SWEDISH))
     data = _render(request, folder, doc)
     images = []
     with tempfile.TemporaryDirectory(prefix="avtalsgen-web-") as tmp:

@@ -19,6 +19,7 @@ from ... import approvals, store
 from ...accounts import AccountError
 from ...build import load, render_bundle
 from ...errors import AvtalsgenError, ConfigError
+from ...messages import SWEDISH, tr
 from ...validate import final_problems
 from .. import formfields
 from .common import (
@@ -65,8 +66,8 @@ def mark_final(request: Request) -> Response:
     """The local editor (one person, no logins): the content as seen is final."""
     folder = folder_of(request)
     if shared(request):  # on a shared server both parties approve instead
-        raise HTTPException(403, "På en delad server blir dokumenten slutliga när båda "
-                                 "parter har godkänt samma version.")
+        raise HTTPException(403, tr("On a shared server, the documents become final when "
+                                    "both parties have approved the same version.", SWEDISH))
     form = posted_form(request)
     return _approve(request, folder, None, author(request), str(form.get(formfields.VERSION)
                                                                    or ""))
@@ -84,7 +85,7 @@ def approve(request: Request) -> Response:
     name = user(request) or ""
     party = found.approver_party(name, folder.name)
     if party is None:
-        raise HTTPException(403, "Din roll i kommunen tillåter inte det här.")
+        raise HTTPException(403, tr("Your role in the municipality does not allow this.", SWEDISH))
     return _approve(request, folder, party, name, str(form.get(formfields.VERSION) or ""))
 
 
@@ -114,11 +115,11 @@ def reopen(request: Request) -> Response:
     reason in the commit and the audit trail."""
     folder = folder_of(request)
     if not (allowed(request, folder.name, "edit") or allowed(request, folder.name, "approve")):
-        raise HTTPException(403, "Din roll i kommunen tillåter inte det här.")
+        raise HTTPException(403, tr("Your role in the municipality does not allow this.", SWEDISH))
     form = posted_form(request)
     reason = " ".join(str(form.get("reason") or "").split())[:MAX_REASON]
     if not reason:
-        raise HTTPException(400, "Skriv varför dokumenten återöppnas.")
+        raise HTTPException(400, tr("Write why the documents are reopened.", SWEDISH))
     name = author(request)
     found = accounts(request)
     with found.transaction() if found else contextlib.nullcontext():
@@ -150,7 +151,8 @@ def add_comment(request: Request) -> Response:
         found.comment(folder.name, doc, section, user(request) or "",
                       str(form.get("text") or ""), address(request))
     except AccountError as e:
-        raise HTTPException(400, f"Kommentaren kunde inte sparas: {e}") from None
+        raise HTTPException(400, tr("The comment could not be saved: {reason}", SWEDISH,
+                                    reason=e)) from None
     return redirect(url("k", folder.name, "dok", doc, "avsnitt", section))
 
 
@@ -242,11 +244,11 @@ def _version(folder: Path, rev: str, tmp: Path) -> Path:
     if rev == WORKING:
         return folder
     if not REV.fullmatch(rev):
-        raise HTTPException(400, "Okänd version.")
+        raise HTTPException(400, tr("Unknown version.", SWEDISH))
     try:
         return store.folder_at(folder, rev, tmp)
     except AvtalsgenError as e:
-        raise HTTPException(400, public_detail(str(e))) from None
+        raise HTTPException(400, public_detail(e.text(SWEDISH))) from None
 
 
 def _named(folder: Path, doc: str, rev: str) -> tuple[str, str]:
@@ -258,7 +260,8 @@ def _named(folder: Path, doc: str, rev: str) -> tuple[str, str]:
     if rev in SINCE:
         found = _since(folder, doc, commits).get(rev)
         if found is None:
-            raise HTTPException(404, f"Det finns ingen version att jämföra {SINCE[rev]}.")
+            raise HTTPException(404, tr("There is no version to compare {since}.", SWEDISH,
+                                        since=SINCE[rev]))
         return found.rev, f"{SINCE[rev].removeprefix('sedan ')} ({_when(found)})"
     commit = next((c for c in commits if c.rev == rev), None)
     return rev, (f"versionen {_when(commit)} av {commit.author}" if commit
@@ -283,13 +286,15 @@ def _pair(request: Request) -> dict[str, Any]:
             try:
                 bundle = load(str(where.resolve()), where.parent)
                 if doc not in bundle.documents:
-                    raise HTTPException(404, f"Dokumentet finns inte i {name}.")
+                    raise HTTPException(404, tr("The document is not in {version}.", SWEDISH,
+                                                version=name))
                 sides.append(render_bundle(bundle, [doc],
                                            status_counts=not shared(request))[doc])
                 title = str(bundle.documents[doc].title)
             except AvtalsgenError as e:
-                raise HTTPException(409, f"{name.capitalize()} kan inte visas: "
-                                         f"{public_detail(str(e))}") from None
+                raise HTTPException(409, tr("{version} cannot be shown: {reason}", SWEDISH,
+                                            version=name.capitalize(),
+                                            reason=public_detail(e.text(SWEDISH)))) from None
             names.append(name)
     return {"folder": folder, "doc": doc, "old": sides[0], "new": sides[1],
             "old_name": names[0], "new_name": names[1], "title": title}
