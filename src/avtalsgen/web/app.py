@@ -14,6 +14,8 @@ content of the files it came from.
 
 from __future__ import annotations
 
+import contextlib
+import http
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -75,6 +77,9 @@ def error_page(app: Starlette, status: int, detail: str = "",
 async def _error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     detail = str(getattr(exc, "detail", "") or "")
+    with contextlib.suppress(ValueError):
+        if detail == http.HTTPStatus(status).phrase:  # Starlette's English default
+            detail = ""
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, detail or exc,
                   exc_info=exc if not isinstance(exc, HTTPException) else None)

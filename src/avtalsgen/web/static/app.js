@@ -87,7 +87,9 @@ async function act(form, submitter) {
   const x = window.scrollX;
   const y = window.scrollY;
   const swapped = document.importNode(fresh, true);
+  // A form opened in place keeps posting to its section and saving back to the document.
   if (form.hasAttribute("action")) { swapped.setAttribute("action", form.getAttribute("action")); }
+  if (form.dataset.inPlace) { swapped.dataset.inPlace = form.dataset.inPlace; }
   form.replaceWith(swapped);
   if (notice && !document.querySelector("main .unsaved-notice")) {
     swapped.before(document.importNode(notice, true));
@@ -193,11 +195,55 @@ document.addEventListener("submit", async (event) => {
   if (response.ok && response.url.includes("sparat=1")) {
     dirty = false;
     const part = form.closest(".in-place").previousElementSibling;
-    window.location.assign(`${window.location.pathname}?sparat=1#${part.id}`);
+    const next = `${window.location.pathname}?sparat=1#${part.id}`;
+    if (window.location.search === "?sparat=1") {
+      // Only the #part would change, and that alone loads nothing: load the page again.
+      window.history.replaceState(null, "", next);
+      window.location.reload();
+    } else {
+      window.location.assign(next);
+    }
     return;
   }
   const html = await response.text();  // problems, a conflict: shown as a page would be
   document.open();
   document.write(html);
   document.close();
+}, true);
+
+// -- the outline without a page load ------------------------------------------------------
+// "Flytta upp", "Flytta ned", "Gör till underavsnitt" and the others save at once; the
+// page they lead to replaces this one's content in place, with the focus back on the
+// same button of the section moved, and the address updated.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  const submitter = event.submitter;
+  if (!(form.getAttribute("action") || "").endsWith("/disposition") || !submitter ||
+      submitter.name !== "op" || !window.fetch) { return; }
+  event.preventDefault();
+  const body = new FormData(form);
+  body.append(submitter.name, submitter.value);
+  const response = await fetch(form.getAttribute("action"), {
+    method: "POST", body, credentials: "same-origin" });
+  const html = await response.text();
+  const page = new DOMParser().parseFromString(html, "text/html");
+  const main = page.querySelector("main");
+  if (!response.ok || !main || dirty) {
+    // A refusal, or unsaved edits on this page the new content would drop: a page load.
+    document.open();
+    document.write(html);
+    document.close();
+    return;
+  }
+  const x = window.scrollX;
+  const y = window.scrollY;
+  document.querySelector("main").replaceWith(document.importNode(main, true));
+  document.title = page.title;
+  window.history.replaceState(null, "", response.url);
+  window.scrollTo(x, y);
+  document.dispatchEvent(new Event("avtalsgen:swapped"));
+  if (window.htmx) { window.htmx.process(document.querySelector("main")); }
+  const again = document.querySelector(
+    `form[action$="/disposition"] button[name="op"][value="${CSS.escape(submitter.value)}"]`);
+  (again || document.querySelector("main h1")).focus();
 }, true);

@@ -190,7 +190,10 @@ def edit_file(request: Request) -> Response:
                "what": "ändrat", "title": file_name, "kind_url": request.path_params["kind"]}
     # Whether documents are final is derived from the approvals (shown on the
     # municipality's page), not a field to type.
-    exclude = frozenset({"status", "approvals"}) if kind == "municipality" else frozenset()
+    # The list of documents is the municipality page's (by their titles), not file names
+    # to type.
+    exclude = frozenset({"status", "approvals", "documents"}) if kind == "municipality" \
+        else frozenset()
 
     def place(old: Any, new: Any) -> Any:
         kept = {k: old[k] for k in exclude if isinstance(old, dict) and k in old}
