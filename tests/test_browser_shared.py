@@ -34,6 +34,7 @@ DOWNLOAD_MS = 60_000  # a PDF download waits for LibreOffice
 PASSWORD = "correct horse battery"
 SLUG, DOC = "lulea", "samverkansoverenskommelse"
 DOC_URL = f"/k/{SLUG}/dok/{DOC}"
+DOC_TITLE = "Samverkansöverenskommelse"  # the document as the pages name it
 KOMMUN, POLIS = "kajsa.kommun", "per.polis"  # user names, distinct from any document text
 
 # What each party writes.
@@ -116,6 +117,14 @@ def log_in(page: Any, name: str, path: str) -> None:
         f"Inloggad som {name}")
 
 
+def open_fields(page: Any) -> None:
+    """Unfold "Dokumentets uppgifter" below the document, as a person does to edit its
+    title."""
+    fields = page.locator("details.doc-fields")
+    if fields.count() and not fields.evaluate("d => d.open"):
+        fields.locator("summary").click()
+
+
 def save(page: Any) -> None:
     """Press the editing form's first Spara, wait for the answer, and see it saved."""
     from playwright.sync_api import expect
@@ -130,7 +139,7 @@ def open_municipality(page: Any) -> None:
     from playwright.sync_api import expect
 
     crumb = page.get_by_role("navigation", name="Huvudmeny").get_by_role(
-        "link", name=SLUG, exact=True)
+        "link", name="Luleå kommun", exact=True)
     if crumb.count():
         with page.expect_navigation():
             crumb.click()
@@ -195,14 +204,18 @@ def test_kommun_and_polis_log_in_and_co_write_a_document(
 
     # The kommun editor opens the document, logs in, and edits its title.
     log_in(kommun, KOMMUN, DOC_URL)
-    expect(kommun.get_by_role("heading", level=1)).to_have_text(DOC)
+    expect(kommun.get_by_role("heading", level=1)).to_have_text(DOC_TITLE)
+    open_fields(kommun)
     kommun.get_by_label("Titel", exact=True).fill(KOMMUN_TITLE)
     save(kommun)
+    expect(kommun.get_by_role("heading", level=1)).to_have_text(KOMMUN_TITLE)
+    open_fields(kommun)
     expect(kommun.get_by_label("Titel", exact=True)).to_have_value(KOMMUN_TITLE)
     assert read_yaml(server, f"{DOC}.yaml")["title"] == KOMMUN_TITLE
 
     # The polis editor, in another browser, sees it and renames the first section.
     log_in(polis, POLIS, DOC_URL)
+    open_fields(polis)
     expect(polis.get_by_label("Titel", exact=True)).to_have_value(KOMMUN_TITLE)
     with polis.expect_navigation():
         polis.get_by_role("navigation", name="Disposition").get_by_role(
@@ -295,7 +308,7 @@ def test_the_final_documents_download_without_draft_marks(
     from playwright.sync_api import expect
 
     kommun.goto(DOC_URL)
-    expect(kommun.get_by_role("heading", level=1)).to_have_text(DOC)
+    expect(kommun.get_by_role("heading", level=1)).to_have_text(KOMMUN_TITLE)
 
     # Word: final, and its properties (dc:description) name both approvals.
     properties = docx_properties(download(kommun, "Ladda ner Word (.docx)"))
@@ -339,6 +352,7 @@ def test_a_final_document_is_locked_until_reopened_and_the_edit_withdraws_nothin
 
     # The kommun editor revises the title.
     kommun.goto(DOC_URL)
+    open_fields(kommun)
     kommun.get_by_label("Titel", exact=True).fill(REVISED_TITLE)
     save(kommun)
     assert read_yaml(server, f"{DOC}.yaml")["title"] == REVISED_TITLE
