@@ -233,3 +233,25 @@ def test_the_web_editors_libreoffice_exports_the_same_pdf(rendered: list[Path],
         assert converter.running  # converted warm, not by the batch fallback
     for n, pdf in enumerate(chosen):
         assert (tmp_path / f"{n}.pdf").read_bytes() == pdf.read_bytes(), pdf
+
+
+def test_every_table_marks_its_header_row(rendered: list[Path]) -> None:
+    """Word's w:tblHeader is what LibreOffice tags as header cells (/TH)."""
+    tables = 0
+    for pdf in rendered:
+        with zipfile.ZipFile(pdf.with_suffix(".docx")) as z:
+            body = etree.fromstring(z.read("word/document.xml"))
+        for table in body.iter(f"{W}tbl"):
+            tables += 1
+            assert table.find(f"{W}tr/{W}trPr/{W}tblHeader") is not None, pdf.name
+        with pikepdf.open(pdf) as doc:
+            kinds, stack = set(), [doc.Root.StructTreeRoot.K]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, pikepdf.Array):
+                    stack.extend(node)
+                elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                    kinds.add(str(node.S))
+                    stack.append(node.get("/K"))
+        assert ("/TH" in kinds) == (next(body.iter(f"{W}tbl"), None) is not None), pdf.name
+    assert tables >= 4
