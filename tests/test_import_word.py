@@ -407,11 +407,14 @@ def test_real_world_agreement(tmp_path: Path) -> None:
                          .read_text("utf-8"))
     assert doc["type"] == "agreement" and doc["title"] == "Samverkansöverenskommelse 2024–2027"
     assert doc["title_page"] is False
+    # The typed numbers are the document's numbering: "1." … "4." and "2.1" … come back
+    # as Word numbering, so they follow a section that is moved.
     headings = [s["heading"] for s in doc["sections"]]
-    assert headings == ["1. Inledning", "2. Prioriterade områden", "3. Organisation",
-                        "4. Giltighet och underskrifter"]
+    assert headings == ["Inledning", "Prioriterade områden", "Organisation",
+                        "Giltighet och underskrifter"]
+    assert doc["number_sections"] is True and "numbering" not in doc
     areas = doc["sections"][1]
-    assert areas["number_sections"] is True and areas["numbering"] == {"format": "2.{n}"}
+    assert areas["number_sections"] is True and "numbering" not in areas  # nested: 2.1
     trygghet, ungdomar, narkotika = areas["sections"]
     assert trygghet["heading"] == "Trygghet"  # "2.1" is printed by Word numbering
     assert {"bullets": ["Trygghetsvandringar i centrum och i bostadsområdena",
@@ -788,8 +791,8 @@ def test_into_an_existing_municipality(tmp_path: Path) -> None:
 
 
 def test_word_numbered_headings_and_no_title(tmp_path: Path) -> None:
-    """Heading styles numbered by Word at the top level: avtalsgen numbers sections
-    within a section only, so the top numbers become text and the rest stay Word's."""
+    """Heading styles numbered by Word at the top level: the numbers become the
+    document's numbering (number_sections), the sub-sections' nested under it."""
     doc = Document()
     numbering = doc.part.numbering_part.element
     numbering.append(parse_xml(
@@ -812,8 +815,9 @@ def test_word_numbered_headings_and_no_title(tmp_path: Path) -> None:
     assert parsed["title"] == "Inledning"
     assert any("no title" in note for note in report.notes("en"))
     first, second = parsed["sections"]
-    assert (first["heading"], second["heading"]) == ("1 Inledning", "2 Mål")
-    assert first["number_sections"] is True and first["numbering"] == {"format": "1.{n}"}
+    assert (first["heading"], second["heading"]) == ("Inledning", "Mål")
+    assert parsed["number_sections"] is True and parsed["numbering"] == {"format": "{n}"}
+    assert first["number_sections"] is True and "numbering" not in first  # 1.1, 1.2
     assert [s["heading"] for s in first["sections"]] == ["Bakgrund", "Syfte"]
     muni = yaml.safe_load((tmp_path / "ekby" / "municipality.yaml").read_text("utf-8"))
     assert muni["kommun"] == {"name": "Ekby kommun", "short_name": "Ekby"}

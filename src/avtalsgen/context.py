@@ -9,6 +9,7 @@ each kind with a named Word style: structure is data, layout is the template.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from . import clauses as clause_library
@@ -246,7 +247,7 @@ class _Builder:
                                                                            value.footnote)
                 self.paragraph(text, footnote=note)
 
-    def children(self, sec: m.Section, level: int, number: str | None, doc: m.Document,
+    def children(self, sec: m.Section | _TopLevel, level: int, number: str | None, doc: m.Document,
                  num: Item | None) -> None:
         """Sub-sections; numbered ones continue their parent's Word numbering one level
         down ("6." → "6.1"), or start a group of their own under an unnumbered parent."""
@@ -281,6 +282,15 @@ class _Builder:
             start = numbering.start
         num_id = self.new_numbering("headings", numbering.format, start)
         return {"id": num_id, "level": 0}, start
+
+
+@dataclass(frozen=True)
+class _TopLevel:
+    """A document's sections seen as the sub-sections of a numbered section."""
+
+    sections: list[m.Section]
+    numbering: m.Numbering | None
+    number_sections: bool = True
 
 
 def table_item(table_id: str, table: m.Table) -> Item:
@@ -405,8 +415,11 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         b.items.append({"kind": "toc", "title": doc.toc, "entries": [],
                         "levels": doc.toc_levels})
         b.items.append({"kind": "page_break"})
-    for sec in doc.sections:
-        b.section(sec, 1, None, doc)
+    if doc.number_sections:  # numbered as a section numbers its sub-sections
+        b.children(_TopLevel(doc.sections, doc.numbering), 0, None, doc, None)
+    else:
+        for sec in doc.sections:
+            b.section(sec, 1, None, doc)
     b.blocks(doc.closing, 1, doc)
     for n, appendix_name in enumerate(doc.appendices, start=1):
         appendix = documents[appendix_name]

@@ -629,6 +629,11 @@ class Document(Model):
                          "utelämna för ingen.", default=None)
     toc_levels: int = d("Rubriknivåer som tas med i innehållsförteckningen.", default=2,
                         ge=1, le=4)
+    number_sections: bool = d(
+        "Numrera avsnitten (1., 2., 3. …) som Word gör, så att numren följer med när "
+        "avsnitt flyttas.", default=False)
+    numbering: Numbering | None = d(
+        "Avsnittsnumreringens start och format (med number_sections).", default=None)
     cover: list[Block] = d("Innehåll på försättssidan efter titeln.", default_factory=list)
     sections: list[Section] = d("Dokumentets avsnitt.", default_factory=list)
     closing: list[Block] = d("Avslutande innehåll efter sista avsnittet.",

@@ -194,10 +194,10 @@ MORE_WORD_CASES = [
                      ("Föräldravandringar", "4", "4", "5", "5")))]),
     Case("dispositionsnumrering", "word", "headings numbered by Word's outline numbering",
          outline_numbered,
-         # avtalsgen numbers only subsections: a top heading's Word number becomes text.
-         [("heading", 1, "1 Inledning"), ("heading", 2, "Syfte"),
-          ("heading", 1, "2 Organisation"), ("heading", 2, "Styrgrupp"),
-          ("heading", 2, "Arbetsgrupper"), ("flag", "headings")]),
+         # Word's numbers become the document's numbering (number_sections), not text.
+         [("heading", 1, "Inledning"), ("heading", 2, "Syfte"),
+          ("heading", 1, "Organisation"), ("heading", 2, "Styrgrupp"),
+          ("heading", 2, "Arbetsgrupper")]),
     Case("handskrivna-punkter", "word", "bullets typed by hand ('• ', '– ')", typed_bullets,
          [("list", "bullets", ("Trygghetsvandringar varje månad", "Fler poliser i centrum",
                                "Snabb återkoppling på synpunkter")),

@@ -334,6 +334,10 @@ class _Import:
             cover = [*cover, first, *built.preamble[1:]]
         if cover:
             doc["cover"] = cover
+        if built.number_sections:
+            doc["number_sections"] = True
+            if built.numbering:
+                doc["numbering"] = built.numbering
         if built.sections:
             doc["sections"] = built.sections
         elif built.preamble:

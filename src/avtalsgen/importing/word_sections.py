@@ -34,6 +34,8 @@ class Built:
     sections: list[dict[str, Any]]
     notes: list[Msg]
     headings: int = 0
+    number_sections: bool = False  # the document's sections, as numbered sub-sections are
+    numbering: dict[str, Any] = field(default_factory=dict)
 
 
 class Sections:
@@ -54,7 +56,8 @@ class Sections:
         self.number(root)
         sections = [self.section(child) for child in root.children]
         preamble = entries_to_blocks(root.entries)
-        return Built(preamble, sections, self.notes, len(headings))
+        return Built(preamble, sections, self.notes, len(headings), root.number_sections,
+                     dict(root.numbering))
 
     # -- numbers and levels --------------------------------------------------------
     def shown_numbers(self, headings: list[Unit]) -> None:
@@ -178,8 +181,10 @@ class Sections:
             return
         first = children.index(numbered[0])
         lead = children[:first]
-        if node.unit is None or len(numbered) != len(children) - first or not all(
-                not c.children and not _has_labels(c) for c in lead):
+        # The document's own sections are numbered too (number_sections on the
+        # document), when every one of them is: nothing unnumbered leads them.
+        if (node.unit is None and first) or len(numbered) != len(children) - first or \
+                not all(not c.children and not _has_labels(c) for c in lead):
             self.keep_numbers(numbered)
             return
         shown = [c.unit.number or "" for c in numbered]  # type: ignore[union-attr]

@@ -56,6 +56,8 @@ CONTEXT_LABELS: dict[tuple[str, str], str] = {
     ("Measures", "title"): "Rubrik", ("TableBlock", "caption"): "Tabelltext",
     ("Group", "heading"): "Rubrik i dokumentet", ("Total", "label"): "Radens etikett",
     ("MeasuresBlock", "measures"): "Handlingsplan (Brå)",
+    ("Document", "number_sections"): "Numrera avsnitten",
+    ("Document", "numbering"): "Avsnittens numrering",
 }
 # Help under a field, written for a coordinator, where the model's description (written
 # for the YAML) is not: by (model, property) or property; "" shows none (the label says
@@ -66,6 +68,9 @@ HELP: dict[str | tuple[str, str], str] = {
     "sub_goals": "Skrivs ut som ”Delmål 1:”, ”Delmål 2:” och så vidare.",
     "follow_up": "Hur det följs upp: vad som mäts, var siffrorna kommer ifrån och när.",
     "goals_numbered": "Målen får nummer: 1, 2, 3 …",
+    ("Document", "number_sections"): "Avsnitten får nummer 1, 2, 3 … som följer med när "
+                                     "ett avsnitt flyttas.",
+    ("Document", "numbering"): "Första nummer och format för avsnittens nummer.",
     "number_sections": "Underavsnitten får nummer: 1, 2 … eller 6.1, 6.2 …",
     "numbering": "Hur underavsnitten numreras: första nummer, format (till exempel "
                  "”Åtgärd {n}:”) och om numreringen fortsätter från föregående grupp.",
