@@ -597,18 +597,25 @@ def year(j: Journey, server: Server, page: Any, polis: Any, word: Path, tmp: Pat
         to_municipality(j, page)
         open_link(j, page, NEW_TITLE)
         outline = page.get_by_role("navigation", name="Disposition")
-        open_link(j, page, "4. Uppföljning")
+        open_link(j, page, "Uppföljning")
         links = outline.locator("ol > li > a")
         with j.no_page_load(page, "Flytta upp in the outline"):
             j.click(outline.get_by_role("button", name="Flytta upp"))
-            expect(links.nth(2)).to_have_text("4. Uppföljning")
+            expect(links.nth(2)).to_have_text("Uppföljning")
         headings = [s["heading"] for s in load(server, f"{doc}.yaml")["sections"]]
-        assert headings == ["1. Inledning", "2. Trygghet i centrum", "4. Uppföljning",
-                            "3. Unga i riskzon"], headings
-        j.check(not headings[2].startswith("4."),
-                "the imported headings keep their typed numbers (\"1. Inledning\" …) as "
-                "text, so after a move they read 1, 2, 4, 3 in the outline, the document "
-                "and the print: the numbers are not the document's numbering")
+        assert headings == ["Inledning", "Trygghet i centrum", "Uppföljning",
+                            "Unga i riskzon"], headings
+        # The typed numbers became the document's numbering: after the move it still
+        # counts 1, 2, 3, 4, in the document as it will print.
+        numbers = [n.strip() for n in page.locator("section.docview .doc-h .doc-num")
+                   .all_inner_texts()] if page.locator("section.docview").count() else []
+        if not numbers:
+            open_link(j, page, NEW_TITLE)
+            numbers = [n.strip() for n in page.locator("section.docview .doc-h .doc-num")
+                       .all_inner_texts()]
+        j.check(numbers[:4] == ["1.", "2.", "3.", "4."],
+                f"after a move the document's sections are numbered {numbers[:4]}, not "
+                "1, 2, 3, 4")
 
     # 8. The preview: a full page.
     with j.step("Preview"):
