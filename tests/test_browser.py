@@ -569,8 +569,10 @@ def test_axe_finds_no_serious_problems_on_any_page(page: Any, server: Server) ->
 
 def test_screenshots_of_the_list_a_document_and_a_section(page: Any) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shots = {"lista.png": "/", "dokument.png": "/k/lulea/dok/samverkansoverenskommelse",
-             "avsnitt.png": "/k/lulea/dok/verksamhetsplan/avsnitt/1.0"}
+    shots = {"lista.png": "/", "kommun.png": "/k/skelleftea",
+             "dokument.png": "/k/lulea/dok/samverkansoverenskommelse",
+             "avsnitt.png": "/k/lulea/dok/verksamhetsplan/avsnitt/1.0",
+             "statistik.png": "/k/skelleftea/fil/statistik"}
     for name, path in shots.items():
         page.goto(path)
         if "/dok/" in path:
