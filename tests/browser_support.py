@@ -103,3 +103,11 @@ def new_page(context: Any) -> Any:
     page.on("console", lambda m: page.errors.append(f"console.{m.type}: {m.text}")
             if m.type == "error" else None)
     return page
+
+
+def open_fields(page: Any) -> None:
+    """Unfold "Dokumentets uppgifter" below the document as it will print, as a person
+    does to edit the document's own fields (its title, say)."""
+    fields = page.locator("details.doc-fields")
+    if fields.count() and not fields.evaluate("d => d.open"):
+        fields.locator("summary").click()

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from browser_support import WIDTH, browser_context, new_page, require, serving
+from browser_support import WIDTH, browser_context, new_page, open_fields, require, serving
 from browser_support import chromium as launch
 from conftest import reopen_final_seeds, seed_repository
 
@@ -85,13 +85,6 @@ def save(page: Any) -> None:
     with page.expect_navigation():
         page.locator("form.editor button[name='form:action'][value=save]").first.click()
 
-
-def open_fields(page: Any) -> None:
-    """Unfold "Dokumentets uppgifter" under the document, as a person does to edit its
-    title (it is folded away below the document as it will print)."""
-    fields = page.locator("details.doc-fields")
-    if fields.count() and not fields.evaluate("d => d.open"):
-        fields.locator("summary").click()
 
 
 def wait_for_preview(page: Any) -> Any:

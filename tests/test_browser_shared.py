@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from browser_support import browser_context, new_page, require, serving
+from browser_support import browser_context, new_page, open_fields, require, serving
 from browser_support import chromium as launch
 from conftest import git, make_draft, seed_repository
 
@@ -116,13 +116,6 @@ def log_in(page: Any, name: str, path: str) -> None:
     expect(page.get_by_role("navigation", name="Huvudmeny")).to_contain_text(
         f"Inloggad som {name}")
 
-
-def open_fields(page: Any) -> None:
-    """Unfold "Dokumentets uppgifter" below the document, as a person does to edit its
-    title."""
-    fields = page.locator("details.doc-fields")
-    if fields.count() and not fields.evaluate("d => d.open"):
-        fields.locator("summary").click()
 
 
 def save(page: Any) -> None:
