@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import clauses as clause_library
+from . import indicators
 from . import model as m
 from .formatting import datum, datum_kort, period, procent, tal
 
@@ -165,7 +166,7 @@ class _Builder:
         elif isinstance(block, m.SignaturesBlock):
             self.items.append(signatures_item(self.muni.signing, block.signatures))
         elif isinstance(block, m.MeasuresBlock):
-            self.items.append(measures_item(block.measures))
+            self.items.append(measures_item(block.measures, self.stats))
         elif isinstance(block, m.PageBreakBlock):
             self.items.append({"kind": "page_break"})
         else:  # pragma: no cover - the model admits no other block
@@ -337,7 +338,7 @@ def sample_notes(table: m.Table) -> list[str]:
     return [f"Källa: {table.source}"] if table.source else []
 
 
-def measures_item(measures: m.Measures) -> Item:
+def measures_item(measures: m.Measures, stats: m.Statistics | None = None) -> Item:
     """Brå's action-plan table: causes numbered 1, 2; measures 1.1, 1.2 after their cause.
 
     A cause is written once, in its first measure's row; `merge_down` names the columns
@@ -347,14 +348,16 @@ def measures_item(measures: m.Measures) -> Item:
     fills: dict[str, str] = {}
     for i, cause in enumerate(measures.causes, start=1):
         for j, measure in enumerate(cause.measures, start=1):
-            follow_up = measure.follow_up
+            follow_up = indicators.follow_up_text(measure)
             if measure.status:
                 word, colour = STATUS[measure.status]
                 follow_up = f"{follow_up}\nStatus: {word}" if follow_up else f"Status: {word}"
                 fills[f"{len(rows)},5"] = colour
             rows.append([f"{i}. {cause.cause}" if j == 1 else "",
-                         f"{i}.{j} {measure.measure}", measure.goal, measure.when,
-                         measure.who, follow_up])
+                         f"{i}.{j} {measure.measure}",
+                         indicators.goal_text(measure, stats or m.Statistics()),
+                         indicators.time_text(measure), indicators.who_text(measure),
+                         follow_up])
     return {"kind": "table", "id": None, "title": measures.title,
             "columns": list(MEASURE_COLUMNS), "rows": rows, "total": None, "notes": [],
             "text_table": True, "fills": fills, "weights": [20, 20, 17, 10, 15, 18],

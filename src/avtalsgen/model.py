@@ -405,6 +405,9 @@ class SignaturesBlock(Model):
         "Underskrifter här: 'lines' (linje) eller 'dotted' (prickad rad).")
 
 
+Progress = Literal["planned", "ongoing", "done", "cancelled"]
+
+
 class Measure(Model):
     """En åtgärd i Brå:s handlingsplanstabell."""
 
@@ -416,12 +419,31 @@ class Measure(Model):
     status: Literal["green", "yellow", "red"] | None = d(
         "Uppföljningsstatus: green (enligt plan), yellow (risk), red (avvikelse).",
         default=None)
+    problem: Id | None = d(
+        "Problemet i lägesbilden som åtgärden svarar mot (avsnittets problem-id), när "
+        "orsaken inte redan anger det.", default=None)
+    party: Literal["kommun", "polis"] | None = d(
+        "Ansvarig part: kommun eller polis.", default=None)
+    function: Text = d("Ansvarig funktion, t.ex. 'Fritidschef' eller 'Kommunpolis'.",
+                       default="")
+    start: dt.date | None = d("Startdatum inom perioden (ÅÅÅÅ-MM-DD).", default=None)
+    due: dt.date | None = d("Klart senast, inom perioden (ÅÅÅÅ-MM-DD).", default=None)
+    indicator: Id | None = d(
+        "Indikatorn som mäter åtgärden: id under indicators i statistics.yaml.",
+        default=None)
+    progress: Progress | None = d(
+        "Genomförande: planned (planerad), ongoing (pågår), done (genomförd) eller "
+        "cancelled (inställd).", default=None)
+    outcome: Text = d("Uppföljningstext: vad som gjordes och hur det gick.", default="")
 
 
 class Cause(Model):
     """En orsak med sina åtgärder; orsaker numreras 1, 2, … och åtgärder 1.1, 1.2, …"""
 
     cause: Name = d("Orsak (från orsaksanalysen).")
+    problem: Id | None = d(
+        "Problemet i lägesbilden som orsaken förklarar (avsnittets problem-id).",
+        default=None)
     measures: list[Measure] = d("Åtgärder mot orsaken.", min_length=1)
 
 
@@ -565,6 +587,11 @@ class Section(Model):
     Fälten med etikett (background … follow_up) skrivs ut i den ordning de står i YAML."""
 
     heading: Name = d("Avsnittets rubrik.")
+    problem_id: Id | None = d(
+        "Id för problemet avsnittet beskriver (i lägesbilden), så att orsaker och åtgärder "
+        "kan hänvisa till det, t.ex. 'ungdomar-centrum'.", default=None)
+    no_measure_reason: Text | None = d(
+        "Skäl till att problemet inte får någon åtgärd i år.", default=None)
     number_sections: bool = d("Numrera underavsnitten (1., 2. / 6.1, 6.2).", default=False)
     numbering: Numbering | None = d(
         "Numreringens start, format och fortsättning (med number_sections).", default=None)
@@ -618,6 +645,9 @@ class Document(Model):
 
     type: DocumentType = d("Dokumenttyp; väljer mallen templates/<type>.docx.")
     title: Name = d("Dokumentets titel, t.ex. 'Samverkansöverenskommelse'.")
+    year: int | None = d("Året dokumentet gäller, t.ex. 2025 (åtgärdsplan, uppföljning); "
+                         "åtgärdernas tider ska ligga inom det.", default=None, ge=1900,
+                         le=2200)
     subtitle: Text | None = d(
         "Undertitel; standard är '<kommun> och <lokalpolisområde> <period>'.", default=None)
     adopted: Adoption | None = d("Antagen av (organ och datum).", default=None)
@@ -694,7 +724,33 @@ class Municipality(Model):
         return documents
 
 
+class Reading(Model):
+    """Ett mätvärde och året det gäller."""
+
+    value: Number = d("Värdet, t.ex. 412 eller 24.5.")
+    year: int = d("Året värdet gäller, t.ex. 2024.", ge=1900, le=2200)
+
+
+class Indicator(Model):
+    """Ett mätbart mål: vad som mäts, var siffrorna kommer ifrån, utgångsläge och mål."""
+
+    what: Name = d("Vad som mäts, t.ex. 'Anmälda skadegörelsebrott i centrum'.")
+    source: Text = d("Källa för siffrorna, t.ex. 'Polisens anmälningsstatistik'.",
+                     default="")
+    baseline: Reading | None = d("Utgångsläge: värde och år.", default=None)
+    current: Reading | None = d(
+        "Senaste mätning: värde och år; standard är tabellradens senaste år.", default=None)
+    target: Reading | None = d("Målvärde och året det ska nås.", default=None)
+    table: Id | None = d("Tabellen i statistics.yaml med indikatorns värden år för år "
+                         "(kolumnerna är år).", default=None)
+    row: Text | None = d("Raden i tabellen med indikatorns värden, t.ex. 'Skadegörelse'.",
+                         default=None)
+
+
 class Statistics(Model):
     """Tabeller (statistics.yaml), nåbara med id från dokumenten."""
 
     tables: dict[Id, Table] = d("Tabeller efter id.", default_factory=dict)
+    indicators: dict[Id, Indicator] = d(
+        "Indikatorer efter id: vad åtgärderna mäts med, utgångsläge och mål.",
+        default_factory=dict)

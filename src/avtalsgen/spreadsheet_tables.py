@@ -55,7 +55,7 @@ def fill_tables(folder: Path, stats: m.Statistics, source: Source,
                                         message))
     if failed:
         return None, read
-    return m.Statistics(tables=tables), read
+    return stats.model_copy(update={"tables": tables}), read
 
 
 def filled(folder: Path, table: m.Table) -> m.Table:

@@ -47,6 +47,11 @@ LABELS: dict[str, str] = {
     "file": "Fil", "width": "Bredd (cm)", "group": "Grupp", "signatures": "Underskrifter",
     "measures": "Åtgärder", "causes": "Orsaker", "cause": "Orsak", "measure": "Åtgärd",
     "goal": "Operativt mål", "when": "När", "who": "Vem", "page_break": "Sidbrytning",
+    "problem_id": "Problemets id", "no_measure_reason": "Skäl till att ingen åtgärd görs",
+    "function": "Ansvarig funktion", "due": "Klart senast", "indicators": "Indikatorer",
+    "indicator": "Indikator (id)", "what": "Vad som mäts", "baseline": "Utgångsläge",
+    "current": "Senaste mätning", "target": "Målvärde", "value": "Värde", "year": "År",
+    "progress": "Genomförande", "outcome": "Uppföljningstext",
 }
 # (model, property) where the same name means something else.
 CONTEXT_LABELS: dict[tuple[str, str], str] = {
@@ -58,6 +63,11 @@ CONTEXT_LABELS: dict[tuple[str, str], str] = {
     ("MeasuresBlock", "measures"): "Handlingsplan (Brå)",
     ("Document", "number_sections"): "Numrera avsnitten",
     ("Document", "numbering"): "Avsnittens numrering",
+    ("Measure", "problem"): "Problem i lägesbilden (id)",
+    ("Cause", "problem"): "Problem i lägesbilden (id)",
+    ("Measure", "start"): "Startdatum", ("Measure", "party"): "Ansvarig part",
+    ("Indicator", "table"): "Tabell med värden år för år (id)",
+    ("Indicator", "row"): "Rad i tabellen",
 }
 # Help under a field, written for a coordinator, where the model's description (written
 # for the YAML) is not: by (model, property) or property; "" shows none (the label says
@@ -160,10 +170,12 @@ ENUM_LABELS: dict[str, str] = {
     "steering_group": "Styrgrupp", "preparatory_group": "Beredningsgrupp",
     "working_groups": "Arbetsgrupper", "lines": "Linje", "dotted": "Prickad rad",
     "green": "Grön (enligt plan)", "yellow": "Gul (risk)", "red": "Röd (avvikelse)",
+    "planned": "Planerad", "ongoing": "Pågår", "done": "Genomförd", "cancelled": "Inställd",
 }
 # Text that is usually longer than a line gets a <textarea> even without a newline:
 # these properties, and the items of these lists ("plain": a paragraph block).
-LONG_TEXT = frozenset({"text", "footnote", "members_intro", "cause"})
+LONG_TEXT = frozenset({"text", "footnote", "members_intro", "cause", "outcome",
+                       "no_measure_reason"})
 LONG_ITEMS = frozenset({
     "text", "content", "background", "problem", "methods", "mandate", "reporting", "cover",
     "closing", "goals", "sub_goals", "commitments", "follow_up", "bullets", "numbered",
