@@ -11,13 +11,17 @@ A fact is a tuple whose first item names its kind:
     ("measures", ((cause, measure, goal, when, who, follow_up), ...))
     ("field", name, (text, ...))        a labelled field of a section (goals, ...)
     ("party", "kommun"|"polis", name)   ("header_name", party, text)
-    ("period", start, end)
+    ("period", start, end)              ("validity", start, end)  a document's own dates
     ("signing", place, date)            ("signatory", name, title, party)
+    ("chart", kind, caption, ((series, ((category, value), ...)), ...))
     ("image", caption)   ("text", paragraph)   ("toc",)   ("cover_text", text)
     ("header", text)  ("footer", text)  the document's page header/footer texts
     ("flag", topic)                     the import report asks to review this topic
 
 Text is compared with its spaces collapsed; a number as YAML holds it (11.0 is not 11).
+The facts are what the documents print: a clause block counts as its paragraphs, an
+organisation group as its heading, text and members, an appendix as its sections
+under "Bilaga N …", a total without values as its sums (see _Printed).
 """
 
 from __future__ import annotations
@@ -30,18 +34,21 @@ from typing import Any
 
 import yaml
 
+FOOTNOTE_MARK = "{fotnot}"
 FIELDS = ("background", "problem", "goals", "sub_goals", "commitments", "responsible",
           "timeline", "methods", "follow_up")
 Fact = tuple[Any, ...]
 
 
 def norm(value: Any) -> str:
-    """A cell or text as compared: spaces collapsed, None as ''."""
+    """A cell or text as compared: spaces collapsed, None as ''. A footnote mark at the
+    end of a text is where a footnote goes anyway (context._with_footnote): dropped."""
     if value is None:
         return ""
     if isinstance(value, dict):  # a TextBlock item
         value = value.get("text", "")
-    return re.sub(r"\s+", " ", str(value)).strip()
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return text[:-len(FOOTNOTE_MARK)].rstrip() if text.endswith(FOOTNOTE_MARK) else text
 
 
 def _load(path: Path) -> Any:
@@ -50,9 +57,13 @@ def _load(path: Path) -> Any:
 
 def folder_facts(folder: Path, documents: list[str] | None = None,
                  flags: list[str] | None = None) -> set[Fact]:
-    """Every fact of a municipality folder (its documents, or those named)."""
+    """Every fact of a municipality folder (its documents, or those named): what the
+    documents print. The municipality's signing counts where a document prints its
+    signatures, a statistics table where a document shows it; a folder without
+    documents (a spreadsheet imported on its own) shows all of them."""
     muni = _load(folder / "municipality.yaml") or {}
     stats = (_load(folder / "statistics.yaml") or {}).get("tables") or {}
+    names = documents if documents is not None else muni.get("documents") or []
     facts: set[Fact] = set()
     for party in ("kommun", "polis"):
         info = muni.get(party) or {}
@@ -62,7 +73,20 @@ def folder_facts(folder: Path, documents: list[str] | None = None,
             facts.add(("header_name", party, norm(info["header_name"])))
     if muni.get("period"):
         facts.add(("period", muni["period"].get("start"), muni["period"].get("end")))
-    signing = muni.get("signing") or {}
+    printed = _Printed(folder, muni, stats)
+    for name in names:
+        facts |= printed.document(name)
+    if printed.signatures or not names:
+        facts |= signing_facts(muni.get("signing") or {})
+    if not names:
+        for table in stats.values():
+            facts |= table_facts(table)
+    facts |= {("flag", topic) for topic in flags or []}
+    return facts
+
+
+def signing_facts(signing: dict[str, Any]) -> set[Fact]:
+    facts: set[Fact] = set()
     if signing.get("place") or signing.get("date") or signing.get("place_text"):
         day = signing.get("date")
         facts.add(("signing", norm(signing.get("place") or signing.get("place_text")),
@@ -70,31 +94,141 @@ def folder_facts(folder: Path, documents: list[str] | None = None,
     for person in signing.get("signatories") or []:
         facts.add(("signatory", norm(person.get("name")), norm(person.get("title")),
                    person.get("party")))
-    for name in documents if documents is not None else muni.get("documents") or []:
-        doc = _load(folder / f"{name}.yaml") or {}
-        facts |= document_facts(doc, stats)
-    for table in stats.values():
-        facts |= table_facts(table)
-    facts |= {("flag", topic) for topic in flags or []}
     return facts
 
 
 def document_facts(doc: dict[str, Any], stats: dict[str, Any]) -> set[Fact]:
-    facts: set[Fact] = set()
-    if doc.get("toc"):
-        facts.add(("toc",))
-    for block in doc.get("cover") or []:
-        if isinstance(block, (str, dict)) and norm(block):
-            facts.add(("cover_text", norm(block if isinstance(block, str)
-                                          else block.get("text"))))
-    for key in ("header", "footer"):
-        for text in _texts(doc.get(key)):
-            facts.add((key, norm(text)))
-    _blocks(doc.get("cover") or [], 1, facts, stats)
-    _blocks(doc.get("closing") or [], 1, facts, stats)
-    for section in doc.get("sections") or []:
-        _section(section, 1, facts, stats)
-    return facts
+    """The facts of one document read on its own (no municipality: clauses and groups
+    as their keys)."""
+    return _Printed(None, {}, stats).facts_of(doc)
+
+
+class _Printed:
+    """The facts of documents as they print: a clause block as its paragraphs (rendered
+    with the municipality's names, as context.py does), an organisation group as its
+    heading, mandate, members and reporting, an appendix as "Bilaga N <title>" over its
+    sections one level down. Each of these is written one way by hand and may come back
+    from Word the other way (a clause the importer cannot render without the kommun's
+    demonym, a group as sub-sections); what prints is the same."""
+
+    def __init__(self, folder: Path | None, muni: dict[str, Any],
+                 stats: dict[str, Any]) -> None:
+        self.folder, self.muni, self.stats = folder, muni, stats
+        self.signatures = False
+        self.doc: dict[str, Any] = {}
+
+    def document(self, name: str) -> set[Fact]:
+        assert self.folder is not None
+        return self.facts_of(_load(self.folder / f"{name}.yaml") or {})
+
+    def facts_of(self, doc: dict[str, Any]) -> set[Fact]:
+        self.doc = doc
+        facts: set[Fact] = set()
+        if doc.get("toc"):
+            facts.add(("toc",))
+        validity = doc.get("validity") or {}
+        if validity:
+            facts.add(("validity", str(validity.get("start")), str(validity.get("end"))))
+        if doc.get("title_page", True):  # without a title page the cover is the text
+            for block in doc.get("cover") or []:
+                if isinstance(block, (str, dict)) and norm(block):
+                    facts.add(("cover_text", norm(block if isinstance(block, str)
+                                                  else block.get("text"))))
+        for key in ("header", "footer"):
+            for text in _texts(doc.get(key)):
+                facts.add((key, norm(text)))
+        self.blocks(doc.get("cover") or [], 1, facts)
+        self.blocks(doc.get("closing") or [], 1, facts)
+        for section in doc.get("sections") or []:
+            self.section(section, 1, facts)
+        for n, name in enumerate(doc.get("appendices") or [], start=1):
+            appendix = _load(self.folder / f"{name}.yaml") if self.folder else None
+            if not appendix:
+                facts.add(("appendix", name))
+                continue
+            facts.add(("heading", 1, norm(f"Bilaga {n} {appendix.get('title')}")))
+            self.doc = appendix
+            self.blocks(appendix.get("cover") or [], 2, facts)
+            for section in appendix.get("sections") or []:
+                self.section(section, 2, facts)
+            self.blocks(appendix.get("closing") or [], 3, facts)
+        return facts
+
+    def section(self, section: dict[str, Any], level: int, facts: set[Fact]) -> None:
+        facts.add(("heading", level, norm(section.get("heading"))))
+        for key in ("content", "background", "problem", "methods"):
+            self.blocks(section.get(key) or [], level + 1, facts)
+        for key in FIELDS:
+            items = section.get(key)
+            if items:
+                facts.add(("field", key, tuple(norm(i) for i in self.expanded(items))))
+        for sub in section.get("sections") or []:
+            self.section(sub, level + 1, facts)
+
+    def expanded(self, blocks: list[Any]) -> list[Any]:
+        """Blocks with each clause as its paragraphs."""
+        out: list[Any] = []
+        for block in blocks:
+            clause = self.clause(block) if isinstance(block, dict) else None
+            out += [block] if clause is None else clause
+        return out
+
+    def clause(self, block: dict[str, Any]) -> list[str] | None:
+        if "clause" not in block:
+            return None
+        if block.get("text") is not None:
+            return list(block["text"])
+        from avtalsgen import clauses
+        from avtalsgen import model as m
+
+        try:
+            muni = m.Municipality.model_validate(self.muni)
+            doc = m.Document.model_validate(self.doc)
+            params = {**clauses.base_params(muni, doc), **(block.get("params") or {})}
+            return clauses.render_clause(clauses.load_library()[block["clause"]], params)
+        except Exception:  # no municipality or an unknown clause: compared by its key
+            return [f"clause: {block['clause']}"]
+
+    def blocks(self, blocks: list[Any], level: int, facts: set[Fact]) -> None:
+        for block in self.expanded(blocks):
+            if isinstance(block, str):
+                facts.add(("text", norm(block)))
+            elif not isinstance(block, dict):
+                continue
+            elif "text" in block:
+                facts.add(("text", norm(block["text"])))
+            elif "heading" in block:
+                facts.add(("heading", level, norm(block["heading"])))
+            elif "bullets" in block or "numbered" in block:
+                kind = "bullets" if "bullets" in block else "numbered"
+                facts.add(("list", kind, tuple(norm(i) for i in block[kind])))
+            elif "table" in block and isinstance(block["table"], str):
+                table = self.stats.get(block["table"])
+                if table:
+                    facts |= table_facts(table, block.get("caption"))
+            elif "chart" in block:
+                facts |= chart_facts(block["chart"], self.stats)
+            elif "measures" in block:
+                facts |= measures_facts(block["measures"])
+            elif "image" in block:
+                facts.add(("image", norm(block["image"].get("caption"))))
+            elif "group" in block:
+                self.group(block["group"], level, facts)
+            elif "signatures" in block:
+                self.signatures = True
+
+    def group(self, key: str, level: int, facts: set[Fact]) -> None:
+        group = (self.muni.get("organisation") or {}).get(key)
+        if not group:
+            facts.add(("group", key))
+            return
+        facts.add(("heading", level, norm(group.get("heading") or group.get("name"))))
+        self.blocks(group.get("mandate") or [], level + 1, facts)
+        if group.get("members"):
+            if group.get("members_intro"):
+                facts.add(("text", norm(group["members_intro"])))
+            facts.add(("list", "bullets", tuple(norm(i) for i in group["members"])))
+        self.blocks(group.get("reporting") or [], level + 1, facts)
 
 
 def _texts(value: Any) -> list[str]:
@@ -103,43 +237,25 @@ def _texts(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [norm(v) for v in value]
 
 
-def _section(section: dict[str, Any], level: int, facts: set[Fact],
-             stats: dict[str, Any]) -> None:
-    facts.add(("heading", level, norm(section.get("heading"))))
-    for key in ("content", "background", "problem", "methods"):
-        _blocks(section.get(key) or [], level + 1, facts, stats)
-    for key in FIELDS:
-        items = section.get(key)
-        if items:
-            facts.add(("field", key, tuple(norm(i) for i in items)))
-    for sub in section.get("sections") or []:
-        _section(sub, level + 1, facts, stats)
+def chart_facts(chart: dict[str, Any], stats: dict[str, Any]) -> set[Fact]:
+    """A chart as it shows: its kind, caption and series, each a name over (category,
+    value) pairs. The table's first column heading prints nowhere in a chart, and a
+    table read by columns (series: columns) shows what its transpose read by rows does."""
+    table = stats.get(chart.get("table")) or {}
+    columns = [norm(c) for c in table.get("columns") or []]
+    rows = [[norm(c) for c in row] for row in table.get("rows") or []]
+    if chart.get("series") == "columns":
+        series = tuple((columns[j], tuple((row[0], row[j]) for row in rows))
+                       for j in range(1, len(columns)))
+    else:
+        series = tuple((row[0], tuple(zip(columns[1:], row[1:], strict=False)))
+                       for row in rows)
+    return {("chart", chart.get("kind"), norm(chart.get("caption")), series)}
 
 
-def _blocks(blocks: list[Any], level: int, facts: set[Fact], stats: dict[str, Any]) -> None:
-    for block in blocks:
-        if isinstance(block, str):
-            facts.add(("text", norm(block)))
-        elif not isinstance(block, dict):
-            continue
-        elif "text" in block and "clause" not in block:
-            facts.add(("text", norm(block["text"])))
-        elif "heading" in block:
-            facts.add(("heading", level, norm(block["heading"])))
-        elif "bullets" in block or "numbered" in block:
-            kind = "bullets" if "bullets" in block else "numbered"
-            facts.add(("list", kind, tuple(norm(i) for i in block[kind])))
-        elif "table" in block and isinstance(block["table"], str):
-            table = stats.get(block["table"])
-            if table:
-                facts |= table_facts(table)
-        elif "measures" in block:
-            facts |= measures_facts(block["measures"])
-        elif "image" in block:
-            facts.add(("image", norm(block["image"].get("caption"))))
-
-
-def table_facts(table: dict[str, Any]) -> set[Fact]:
+def table_facts(table: dict[str, Any], caption: str | None = None) -> set[Fact]:
+    """A table's cells, source, decimals, total and the one title it prints: the table
+    block's numbered caption where it has one (then the table's title does not print)."""
     rows = [tuple(norm(c) for c in table.get("columns") or [])]
     rows += [tuple(norm(c) for c in row) for row in table.get("rows") or []]
     facts: set[Fact] = {("table", tuple(rows))}
@@ -147,12 +263,24 @@ def table_facts(table: dict[str, Any]) -> set[Fact]:
         facts.add(("table_source", norm(table["source"])))
     if table.get("decimals") is not None:
         facts.add(("table_decimals", table["decimals"]))
-    if table.get("title"):
-        facts.add(("table_title", norm(table["title"])))
+    if caption or table.get("title"):
+        facts.add(("table_title", norm(caption or table["title"])))
     total = table.get("total")
     if total:
-        facts.add(("table_total", tuple(norm(v) for v in total.get("values") or [])))
+        values = total.get("values") or _sums(table)
+        facts.add(("table_total", tuple(norm(v) for v in values)))
     return facts
+
+
+def _sums(table: dict[str, Any]) -> list[Any]:
+    """A total without values prints its column sums (context.table_item)."""
+    from avtalsgen import model as m
+
+    try:
+        sums = m.Table.model_validate(table).column_sums()
+    except Exception:
+        return []
+    return [round(v, 9) if isinstance(v, float) else v for v in sums]
 
 
 def measures_facts(measures: dict[str, Any]) -> set[Fact]:

@@ -180,7 +180,8 @@ SHEET_CASES = [
                           ("Stöld", 498, 470, 52, 61)))]),
     Case("formler", "sheet", "totals as formulas without stored results",
          lambda folder: formulas(folder, stored=False),
-         [("table", _rows(YEARS, *DATA)), ("table_total", ())]),
+         # A total without values prints its sums (facts compare totals as printed).
+         [("table", _rows(YEARS, *DATA)), ("table_total", ("972", "951", "889"))]),
     Case("formler-lagrade", "sheet", "totals as formulas with their results stored",
          lambda folder: formulas(folder, stored=True),
          [("table", _rows(YEARS, *DATA)), ("table_total", ("972", "951", "889"))]),

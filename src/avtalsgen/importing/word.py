@@ -45,7 +45,6 @@ from .word_yaml import Noted, notes_of, plain, to_text, tree
 AUTHOR = "avtalsgen import"
 MUNICIPALITY = "municipality.yaml"
 STATISTICS = "statistics.yaml"
-PLACEHOLDER_NAME = "Förnamn Efternamn"
 
 
 def import_docx(source: Path, into: Path, *, doc: str | None = None,
@@ -232,7 +231,7 @@ class _Import:
         """A signatures block when the signatories are (or become) the municipality's;
         else the lines as text."""
         notes: list[Msg] = []
-        signing = self.signing_of(data, notes)
+        signing = meta.signing(data, notes)
         current = self.existing.get("signing") if self.existing else self.signing
         if current is None:
             self.signing = signing
@@ -244,32 +243,6 @@ class _Import:
                                       "signatories are kept as text")) for line in lines]
         self.report.count("signature blocks")
         return [{"signatures": "dotted" if data["dotted"] else "lines"}]
-
-    def signing_of(self, data: dict[str, Any], notes: list[Msg]) -> dict[str, Any]:
-        signing: dict[str, Any] = {}
-        if data["place_date"]:
-            signing.update(meta.place_date(data["place_date"], notes))
-        if data["title_first"]:
-            signing["title_position"] = "above"
-        people = []
-        for person in data["people"]:
-            name = person["name"] or PLACEHOLDER_NAME
-            title = person["title"] or "TODO"
-            if not person["name"] or not person["title"]:
-                notes.append(Msg("a signatory's name was not found: {name!r} / {title!r} are "
-                                 "placeholders", name=name, title=title) if not person["name"]
-                             else Msg("a signatory's title was not found: {name!r} / "
-                                      "{title!r} are placeholders", name=name, title=title))
-            entry: dict[str, Any] = {"name": name, "title": title,
-                                     "party": "polis" if _is_police(title) else "kommun"}
-            if person["place_date"]:
-                own = meta.place_date(person["place_date"], notes)
-                entry["place"] = own.get("place") or own.get("place_text")
-                if own.get("date"):
-                    entry["date"] = own["date"]
-            people.append(entry)
-        signing["signatories"] = people
-        return signing
 
     # -- the municipality ----------------------------------------------------------
     def municipality(self, docx: Docx, front: Front, units: list[Unit]) -> dict[str, Any]:
@@ -319,7 +292,8 @@ class _Import:
         if front.adopted:
             doc["adopted"] = {"by": front.adopted[0], "date": front.adopted[1]}
         doc["title_page"] = front.title_page
-        validity = meta.validity([u.text for u in units if u.kind == "para"])
+        validity = (meta.validity([u.text for u in units if u.kind == "para"])
+                    or front.validity)
         if validity:
             doc["validity"] = validity
         if front.toc is not None:
@@ -471,6 +445,3 @@ def _trim_breaks(units: list[Unit]) -> list[Unit]:
         units = units[:-1]
     return units
 
-
-def _is_police(title: str) -> bool:
-    return "polis" in title.lower() or "lpo" in title.lower()

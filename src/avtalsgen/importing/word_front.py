@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from .word_read import Docx, Para, Table
 
 _PERIOD_LINE = re.compile(r"^Period:\s*((?:19|20)\d\d)\s*[–—-]\s*((?:19|20)\d\d)$")
+# The cover of a document with validity dates prints them as its period.
+_VALIDITY_LINE = re.compile(r"^Period:\s*(\d{4}-\d\d-\d\d)\s*[–—-]\s*(\d{4}-\d\d-\d\d)$")
 _ADOPTED = re.compile(r"^Antagen av (?P<by>.+?),? (?P<date>\d{4}-\d\d-\d\d)\.?$")
 _DRAFT = re.compile(r"^UTKAST(?: version (?P<version>\S+?))?(?:, (?P<date>\d{4}-\d\d-\d\d))?$")
 _TOC_TITLE = re.compile(r"^(innehåll|innehållsförteckning)\s*:?$", re.IGNORECASE)
@@ -32,6 +34,7 @@ class Front:
     cover: list[int] = field(default_factory=list)  # body indexes of other cover content
     parties: list[str] = field(default_factory=list)  # the cover's party lines
     period: tuple[int, int] | None = None
+    validity: dict[str, dt.date] | None = None  # the cover's "Period: 2019-12-20 – …"
     adopted: tuple[str, dt.date] | None = None
     draft: tuple[str | None, dt.date | None] | None = None
     toc: str | None = None
@@ -134,12 +137,15 @@ def _cover_line(body: list[Para | Table], i: int, front: Front, body_size: float
     if not text and not el.pictures:
         return
     period = _PERIOD_LINE.match(text)
+    validity = _validity(text)
     adopted = _parse_adopted(text)
     draft = _DRAFT.match(text) if el.style == "draft mark" or text.startswith("UTKAST") else None
     if el.style == "cover party":
         front.parties.append(text)
     elif period:
         front.period = (int(period.group(1)), int(period.group(2)))
+    elif validity:
+        front.validity = validity
     elif adopted:
         front.adopted = adopted
     elif draft:
@@ -152,6 +158,14 @@ def _cover_line(body: list[Para | Table], i: int, front: Front, body_size: float
         front.cover.append(i)
         return
     front.texts.append(text)
+
+
+def _validity(text: str) -> dict[str, dt.date] | None:
+    match = _VALIDITY_LINE.match(text)
+    if match is None:
+        return None
+    start, end = _date(match.group(1)), _date(match.group(2))
+    return {"start": start, "end": end} if start and end and start <= end else None
 
 
 def _title_block(body: list[Para | Table], title: int, front: Front,

@@ -27,6 +27,7 @@ _ONE_YEAR = re.compile(r"\b(?:verksamhetsåret|året|år|budgetåret|kalenderår
                        r"((?:19|20)\d\d)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _VALIDITY = re.compile(r"gäller (?:från )?(\d{4}-\d\d-\d\d)\s*(?:–|-|—|till)\s*(\d{4}-\d\d-\d\d)")
+PLACEHOLDER_NAME = "Förnamn Efternamn"
 _DRAFT = re.compile(r"UTKAST version (\S+?)(?:, (\d{4}-\d\d-\d\d))?$")
 NOT_NAMES = {"Varje", "Denna", "Vår", "Er", "Hela", "Samma", "Annan", "Med", "Och", "I", "En",
              "Den", "Det", "Från", "För", "Till", "Av", "Om", "Båda"}
@@ -228,3 +229,41 @@ def place_date(text: str, notes: list[Msg]) -> dict[str, Any]:
         return {"place": place, "date": dt.date(int(when), 1, 1), "year_only": True}
     day, month, year = when.split()
     return {"place": place, "date": dt.date(int(year), _MONTHS.index(month) + 1, int(day))}
+
+
+def signing(data: dict[str, Any], notes: list[Msg]) -> dict[str, Any]:
+    """The place, date, title position and signatories of a signature block read by
+    word_signatures; what could not be read is a placeholder with a note."""
+    signing: dict[str, Any] = {}
+    if data["place_date"]:
+        signing.update(place_date(data["place_date"], notes))
+    if data["title_first"]:
+        signing["title_position"] = "above"
+    people = []
+    for person in data["people"]:
+        name = person["name"] or PLACEHOLDER_NAME
+        title = person["title"] or "TODO"
+        if not person["name"] or not person["title"]:
+            notes.append(Msg("a signatory's name was not found: {name!r} / {title!r} are "
+                             "placeholders", name=name, title=title) if not person["name"]
+                         else Msg("a signatory's title was not found: {name!r} / "
+                                  "{title!r} are placeholders", name=name, title=title))
+        entry: dict[str, Any] = {"name": name, "title": title,
+                                 "party": "polis" if _is_police(title) else "kommun"}
+        if person["place_date"]:
+            own = place_date(person["place_date"], notes)
+            entry["place"] = own.get("place") or own.get("place_text")
+            if own.get("date"):
+                entry["date"] = own["date"]
+        people.append(entry)
+    signing["signatories"] = people
+    return signing
+
+
+# A police title: "polis…", or a police area's abbreviation (LPO lokalpolisområde, PO
+# polisområde, IPO as Skellefteå's source writes it).
+_POLICE_TITLE = re.compile(r"polis|\b(?:LPO|IPO|PO)\b", re.IGNORECASE)
+
+
+def _is_police(title: str) -> bool:
+    return bool(_POLICE_TITLE.search(title))
