@@ -26,7 +26,7 @@ from docx.oxml.ns import nsdecls
 from lxml import etree
 
 from avtalsgen.build import Options, init_municipality, load, render_bundle, render_many
-from avtalsgen.context import CHART_NAMES
+from avtalsgen.captions import FIGURE_NAME
 from avtalsgen.importing.report import ImportReport
 from avtalsgen.importing.word import import_docx
 from avtalsgen.importing.word_charts import read_chart
@@ -309,7 +309,7 @@ def test_charts_made_in_word(tmp_path: Path) -> None:
     assert [c["type"] for c in drawn] == ["barChart", "pieChart"]
     assert drawn[0]["grouping"] == "stacked"
     assert drawn[0]["series"][0] == ("Kvinnor", ["2022", "2023", "2024"], {0: 24.5, 2: 30.0})
-    assert drawn[1]["caption"] == f"{CHART_NAMES['pie']} 1. Vad kommun och polis bör " \
+    assert drawn[1]["caption"] == f"{FIGURE_NAME} 2. Vad kommun och polis bör " \
         "samverka mot (EXEMPELDATA)"
 
 

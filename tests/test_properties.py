@@ -113,7 +113,7 @@ def test_any_text_in_every_field_kind(values: dict[str, str]) -> None:
         expected = {
             "title": "T " + values["title"], "heading": "H " + values["heading"],
             "label": "L " + values["label"], "signatory_title": "T " + values["signatory_title"],
-            "chart_caption": "Stapeldiagram 1. C " + values["chart_caption"],
+            "chart_caption": "Figur 1. C " + values["chart_caption"],
         }
         for kind in FIELD_KINDS:
             want = _normalised(expected.get(kind, values[kind]))

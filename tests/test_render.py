@@ -108,9 +108,10 @@ def test_charts_have_caption_alt_text_and_numbering(rendered: Path) -> None:
     path = rendered / "skelleftea" / "underlag.docx"
     doc = Document(str(path))
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
-    assert [c.split(".")[0] for c in captions if c.startswith("Linjediagram")] == [
-        f"Linjediagram {n}" for n in range(1, 10)]
-    assert any(c.startswith("Cirkeldiagram 1. Resultat av medborgarundersökning") for c in captions)
+    # One series for every figure, charts of any kind and pictures (issue 22).
+    assert [c.split(".")[0] for c in captions if c.startswith("Figur")] == [
+        f"Figur {n}" for n in range(1, 11)]
+    assert any(re.match(r"Figur \d+\. Resultat av medborgarundersökning", c) for c in captions)
     docprs = doc.element.body.xpath(".//wp:docPr")
     assert len(docprs) == 10
     for docpr in docprs:
@@ -122,8 +123,8 @@ def test_charts_have_caption_alt_text_and_numbering(rendered: Path) -> None:
     assert len([n for n in names if n.startswith("word/embeddings/")]) == 10
     # Each caption's number is a SEQ field, so Word can list and cross-reference figures.
     seq = [p for p in doc.paragraphs if p.style.name == "Caption"
-           and "SEQ Linjediagram" in "".join(p._p.itertext())]
-    assert len(seq) == 9
+           and "SEQ Figur" in "".join(p._p.itertext())]
+    assert len(seq) == 10
 
 
 def test_rendering_is_reproducible(rendered: Path, tmp_path: Path) -> None:

@@ -251,7 +251,7 @@ def test_plain_data_still_works_in_the_sandbox(picture_context) -> None:
     assert _render("{{ kommun.name|genitive }}", picture_context) == "Provby kommuns"
     captions = _render("{% for it in body %}{% if it.kind == 'chart' %}{{ it.caption }}"
                        "{% endif %}{% endfor %}", picture_context)
-    assert captions == "Cirkeldiagram 1. Brotten."
+    assert captions == "Figur 1. Brotten."
 
 
 # --- (4) an override template is checked before use ---------------------------------

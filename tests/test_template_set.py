@@ -46,10 +46,10 @@ def test_init_example_renders_every_document_type(town: Path, tmp_path: Path) ->
 
     report = Document(str(out / "lagesbild.docx"))
     captions = [p.text for p in report.paragraphs if p.style.name == "Caption"]
-    assert "Stapeldiagram 1. Anmälda brott per år och brottstyp. (EXEMPELDATA)" in captions
-    assert ("Linjediagram 1. Andel som känner sig otrygga ute sen kväll, i procent. "
+    assert "Figur 1. Anmälda brott per år och brottstyp. (EXEMPELDATA)" in captions
+    assert ("Figur 2. Andel som känner sig otrygga ute sen kväll, i procent. "
             "(EXEMPELDATA)") in captions
-    assert ("Cirkeldiagram 1. Vad kommun och polis bör samverka mot. (EXEMPELDATA)"
+    assert ("Figur 3. Vad kommun och polis bör samverka mot. (EXEMPELDATA)"
             in captions)
     [table] = report.tables
     assert [c.text for c in table.rows[-1].cells] == [

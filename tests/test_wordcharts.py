@@ -54,10 +54,10 @@ CHARTS = [
     {"table": "omraden", "kind": "bar", "render": "image",
      "caption": "Samma som bild.", "alt": "Stapeldiagram som bild."},
 ]
-CAPTIONS = ["Linjediagram 1. Anmälningar per år.", "Stapeldiagram 1. Anmälningar per område.",
-            "Stapeldiagram 2. Anmälningar staplade.",
-            f"Cirkeldiagram 1. Trygghet i enkäten. {SAMPLE_MARK}",
-            "Stapeldiagram 3. Samma som bild."]
+CAPTIONS = ["Figur 1. Anmälningar per år.", "Figur 2. Anmälningar per område.",
+            "Figur 3. Anmälningar staplade.",
+            f"Figur 4. Trygghet i enkäten. {SAMPLE_MARK}",
+            "Figur 5. Samma som bild."]
 
 
 def municipality(folder: Path, charts_: list[dict[str, Any]] = CHARTS) -> Path:

@@ -15,18 +15,14 @@ from typing import Any
 from . import clauses as clause_library
 from . import indicators
 from . import model as m
+from .captions import AXIS_NOT_FROM_ZERO as AXIS_NOT_FROM_ZERO
+from .captions import CHART_NAMES, SAMPLE_MARK, Numbering, chart_notes, sample_notes
 from .formatting import datum, datum_kort, period, procent, tal
 
 Item = dict[str, Any]
 
-CHART_NAMES = {"line": "Linjediagram", "bar": "Stapeldiagram", "pie": "Cirkeldiagram"}
-FIGURE_NAME = "Figur"
-TABLE_NAME = "Tabell"
 # Where the author wants the footnote reference: "… arbete{fotnot} och …".
 FOOTNOTE_MARK = "{fotnot}"
-SAMPLE_MARK = "(EXEMPELDATA)"
-AXIS_NOT_FROM_ZERO = ("Observera: värdeaxeln börjar inte på noll, så skillnaderna ser "
-                      "större ut än de är.")
 MAX_HEADING_LEVEL = 4
 
 DEFAULT_LABELS = {
@@ -74,7 +70,7 @@ class _Builder:
         self.muni = muni
         self.stats = stats
         self.items: list[Item] = []
-        self.chart_counts: dict[str, int] = {}
+        self.floats = Numbering()  # Figur 1…n, Tabell 1…n
         self.footnote_count = 0
         # Word numbering instances (w:num): kind "headings" or "list", format, start.
         self.numberings: list[Item] = []
@@ -155,7 +151,7 @@ class _Builder:
             item = table_item(block.table, self.stats.tables[block.table])
             item["column_styles"] = list(block.column_styles)
             if block.caption:
-                item.update(self._caption(TABLE_NAME, block.caption))
+                item.update(self.floats.table(block.caption))
             self.items.append(item)
         elif isinstance(block, m.ChartBlock):
             self.chart(block.chart)
@@ -172,29 +168,22 @@ class _Builder:
         else:  # pragma: no cover - the model admits no other block
             raise TypeError(f"unknown block {block!r}")
 
-    def _caption(self, label: str, text: str) -> Item:
-        """A numbered caption: "Linjediagram 3. text", numbered per label (a SEQ field)."""
-        self.chart_counts[label] = self.chart_counts.get(label, 0) + 1
-        number = self.chart_counts[label]
-        return {"caption": f"{label} {number}. {text}", "label": label, "number": number,
-                "caption_text": text}
-
     def chart(self, chart: m.Chart) -> None:
-        name = CHART_NAMES[chart.kind]
         table = self.stats.tables[chart.table]
         text = chart.caption + (f" {SAMPLE_MARK}" if table.sample_data else "")
         self.items.append({
             "kind": "chart",
             "chart": chart.model_dump(),
             "table": table.model_dump(),
-            **self._caption(name, text),
+            **self.floats.figure(text),
+            "shape": CHART_NAMES[chart.kind],  # the picture's name in Word: what it was
             "alt": chart.alt + (f" {SAMPLE_MARK}" if table.sample_data else ""),
             "notes": chart_notes(chart, table),
         })
 
     def picture(self, image: m.Image) -> None:
         self.items.append({"kind": "picture", "file": image.file, "width": image.width,
-                           **self._caption(FIGURE_NAME, image.caption), "alt": image.alt,
+                           **self.floats.figure(image.caption), "alt": image.alt,
                            "notes": []})
 
     def group(self, group: m.Group, level: int, doc: m.Document | None) -> None:
@@ -321,21 +310,6 @@ def table_item(table_id: str, table: m.Table) -> Item:
     return {"kind": "table", "id": table_id, "title": table.title,
             "columns": [header(c) for c in table.columns], "rows": rows, "total": total,
             "notes": sample_notes(table), "text_table": table.unit == "text", "fills": {}}
-
-
-def chart_notes(chart: m.Chart, table: m.Table) -> list[str]:
-    """The table's notes, and that the value axis does not start at zero if it does not."""
-    axis = [] if chart.axis_from_zero or chart.kind == "pie" else [AXIS_NOT_FROM_ZERO]
-    return sample_notes(table) + axis
-
-
-def sample_notes(table: m.Table) -> list[str]:
-    """The note under a table or chart: its source, or that the figures are invented."""
-    if table.sample_data:
-        source = f" (källa: {table.source})" if table.source else ""
-        return [f"EXEMPELDATA: siffrorna är påhittade och kommer inte från källan{source}. "
-                "Byt ut dem mot verkliga siffror före publicering."]
-    return [f"Källa: {table.source}"] if table.source else []
 
 
 def measures_item(measures: m.Measures, stats: m.Statistics | None = None) -> Item:

@@ -313,7 +313,7 @@ class Chart(Model):
 
     table: Id = d("Id för tabellen i statistics.yaml som diagrammet ritas ur.")
     kind: Literal["line", "bar", "pie"] = d("Diagramtyp: line, bar eller pie.")
-    caption: Name = d("Bildtext efter 'Linjediagram N.'.")
+    caption: Name = d("Bildtext efter 'Figur N.'.")
     alt: Name = d("Alternativtext för skärmläsare: vad diagrammet visar.")
     series: Literal["rows", "columns"] = d(
         "rows: varje rad är en serie (standard 'rows'); columns: varje kolumn.", default="rows")

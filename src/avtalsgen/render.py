@@ -219,14 +219,14 @@ class Picture(InlineImage):
     """An inline picture that carries alt text (docPr descr) for screen readers."""
 
     def __init__(self, tpl: DocxTemplate, data: bytes, alt: str, title: str,
-                 **size: Any) -> None:
+                 name: str | None = None, **size: Any) -> None:
         super().__init__(tpl, io.BytesIO(data), **size)
-        self.alt, self.title = alt, title
+        self.alt, self.title, self.name = alt, title, name
 
     def _insert_image(self) -> str:
         inline = self.tpl.current_rendering_part.new_pic_inline(
             self.image_descriptor, self.width, self.height)
-        wordxml.set_image_description(inline, self.alt, self.title)
+        wordxml.set_image_description(inline, self.alt, self.title, self.name)
         return (f"</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r>"
                 '<w:t xml:space="preserve">')
 
@@ -304,7 +304,8 @@ def _figure(tpl: WordTemplate, item: dict[str, Any], pictures: dict[str, bytes])
            json.dumps(item["table"], sort_keys=True, default=str))
     if item["chart"].get("render", "native") == "native" and not _CHARTS_AS_PICTURES.get():
         return _word_chart(tpl, _chart_parts(*key), item["alt"], item["caption"])
-    return Picture(tpl, _chart_png(*key), item["alt"], item["caption"],
+    # Named by its kind, so that an import knows the picture was a chart.
+    return Picture(tpl, _chart_png(*key), item["alt"], item["caption"], item.get("shape"),
                    width=CHART_WIDTH).marker()
 
 

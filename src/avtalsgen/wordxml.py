@@ -284,12 +284,16 @@ _AFTER_UPDATE_FIELDS = {
     "decimalSymbol", "listSeparator"}
 
 
-def set_image_description(inline_xml: Any, alt: str, title: str) -> None:
-    """Alt text on a picture: docPr@descr is what screen readers announce."""
+def set_image_description(inline_xml: Any, alt: str, title: str,
+                          name: str | None = None) -> None:
+    """Alt text on a picture: docPr@descr is what screen readers announce; name, the
+    shape's name in Word, says what a picture was drawn from ("Linjediagram")."""
     docpr = inline_xml.find(".//{http://schemas.openxmlformats.org/drawingml/2006/"
                             "wordprocessingDrawing}docPr")
     docpr.set("descr", alt)
     docpr.set("title", title)
+    if name:
+        docpr.set("name", name)
 
 
 # --- Word numbering, captions, page breaks ---------------------------------------------

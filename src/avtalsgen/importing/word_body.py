@@ -31,6 +31,8 @@ _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")
 _HEADING_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}\.?|\d{1,2}\.)[ \t]+(?=\S)")
 _CAPTION = re.compile(r"^(Figur|Bild|Diagram|Linjediagram|Stapeldiagram|Cirkeldiagram|"
                       r"Tabell)\s+(\d+)\s*[.:]?\s*", re.IGNORECASE)
+# The names avtalsgen gives a chart drawn as a picture (captions.CHART_NAMES).
+_CHART_SHAPE = re.compile(r"^(Linjediagram|Stapeldiagram|Cirkeldiagram)\b")
 _SOURCE = re.compile(r"^Källa:\s*(.+)$", re.DOTALL)
 _SAMPLE = re.compile(r"^EXEMPELDATA: siffrorna är påhittade och kommer inte från källan"
                      r"(?: \(källa: (?P<source>.+)\))?\. Byt ut dem")
@@ -235,6 +237,9 @@ class Body:
         if picture.chart:
             return self.chart(i, picture)
         caption, chart_kind = self.caption_after(i)
+        # A chart drawn as a picture: "Linjediagram 2." under it (earlier versions), or
+        # "Figur 2." under a picture named by its chart's kind.
+        chart_kind = chart_kind or _chart_shape(picture.shape)
         name = self.picture_name(picture)
         if name is None:
             text = caption or picture.alt
@@ -475,3 +480,9 @@ def _with_footnotes(text: str, notes: list[tuple[int, str]],
     for at, _n, mark in sorted(marks, reverse=True):
         text = text[:at] + mark + text[at:]
     return text, notes[0][1]
+
+
+def _chart_shape(shape: str) -> str | None:
+    """The chart kind a picture's shape name tells ("Stapeldiagram"), if it tells one."""
+    match = _CHART_SHAPE.match(shape)
+    return match.group(1) if match else None

@@ -43,6 +43,7 @@ class Picture:
     chart: bool = False
     chart_data: ChartData | None = None  # a chart's figures, read from its cache
     chart_problem: Msg | None = None  # why a chart has none
+    shape: str = ""  # the shape's name in Word (docPr name): "Linjediagram" for a chart
 
 
 @dataclass
@@ -324,7 +325,8 @@ class _Reader:
         rel = self.part_rels.get(rid or "")
         if rel is None or rel[2] or rel[1] not in self.names:
             return None
-        return Picture(self.zip.read(rel[1]), rel[1], alt, width)
+        shape = (docpr.get("name") or "").strip() if docpr is not None else ""
+        return Picture(self.zip.read(rel[1]), rel[1], alt, width, shape=shape)
 
     def _chart(self, graphic: etree._Element, alt: str, width: float | None) -> Picture:
         """A Word chart with its figures, or with why they cannot be read."""

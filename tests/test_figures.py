@@ -1,0 +1,111 @@
+"""Consistent parts of every document (issue 22): one series of figures and one of tables,
+numbered by SEQ fields; a chart drawn as a picture still known as a chart on import."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import MUNICIPALITIES
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from lxml import etree
+
+from avtalsgen.build import Options, init_municipality, render_many
+from avtalsgen.importing.word import import_docx
+from avtalsgen.render import charts_as_pictures
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds and the init example, rendered once (charts as Word charts)."""
+    out = tmp_path_factory.mktemp("out")
+    example = tmp_path_factory.mktemp("example")
+    init_municipality("exempelby", example, "Exempelby")
+    for slugs, root in ((["lulea", "skelleftea", "strangnas"], MUNICIPALITIES),
+                        (["exempelby"], example)):
+        for outcome in render_many(slugs, Options(out_dir=out), root=root):
+            assert outcome.error is None, f"{outcome.slug}: {outcome.error}"
+    return out
+
+
+def _documents(rendered: Path) -> list[Path]:
+    return sorted(rendered.glob("*/*.docx"))
+
+
+def _captions(path: Path) -> list[tuple[str, str, str]]:
+    """Each caption paragraph: its text, its label and its SEQ field's name."""
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    found = []
+    for p in root.iter(f"{W}p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        if style is None or style.get(f"{W}val") != "Caption":
+            continue
+        text = "".join(t.text or "" for t in p.iter(f"{W}t"))
+        instr = "".join(t.text or "" for t in p.iter(f"{W}instrText"))
+        seq = re.match(r"\s*SEQ (\S+)", instr)
+        found.append((text, text.split(" ")[0], seq.group(1) if seq else ""))
+    return found
+
+
+def test_figures_and_tables_are_numbered_one_series_each(rendered: Path) -> None:
+    """Charts of every kind and pictures are "Figur 1…n", tables "Tabell 1…n", each
+    number a SEQ field named by its label."""
+    figures_seen = 0
+    for path in _documents(rendered):
+        # Numbered captions; a table's title without a caption is in the style too.
+        captions = [c for c in _captions(path) if c[2] or re.match(r"\w+ \d+\. ", c[0])]
+        labels = {label for _, label, _ in captions}
+        assert labels <= {"Figur", "Tabell"}, (path, labels)
+        for label in ("Figur", "Tabell"):
+            mine = [(text, seq) for text, lab, seq in captions if lab == label]
+            assert [int(text.split(" ")[1].rstrip(".")) for text, _ in mine] == \
+                list(range(1, len(mine) + 1)), (path, mine)
+            assert all(seq == label for _, seq in mine), (path, mine)
+        figures_seen += sum(1 for _, label, _ in captions if label == "Figur")
+    assert figures_seen >= 10  # Skellefteå's ten charts, Luleå's pictures, the example's
+
+
+def test_a_chart_kept_as_a_picture_is_known_by_new_and_old_captions(tmp_path: Path) -> None:
+    """A picture named by its chart's kind under "Figur N.", and a picture under an
+    earlier version's "Linjediagram N.", are both noted as charts; a plain figure not."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), (40, 90, 160)).save(buffer, format="PNG")
+    doc = Document()
+    doc.add_heading("Lägesbild Provby", level=0)
+    doc.add_heading("Brott", level=1)
+    for shape, caption in (("Stapeldiagram", "Figur 1. Brott per år"),
+                           (None, "Linjediagram 2. Otrygghet per år"),
+                           (None, "Figur 3. Karta över centrum")):
+        doc.add_paragraph().add_run().add_picture(io.BytesIO(buffer.getvalue()), width=Cm(6))
+        docpr = doc.paragraphs[-1]._p.findall(".//" + qn("wp:docPr"))[0]
+        docpr.set("descr", f"Bild: {caption}")
+        if shape:
+            docpr.set("name", shape)
+        doc.add_paragraph(caption, style="Caption")
+    source = tmp_path / "lagesbild.docx"
+    doc.save(str(source))
+    report = import_docx(source, tmp_path / "provby")
+    notes = [n for n in report.notes("en") if "was a chart" in n]
+    assert len(notes) == 2, report.notes("en")
+    assert "(Stapeldiagram)" in notes[0] and "(Linjediagram)" in notes[1]
+
+
+def test_a_chart_drawn_as_a_picture_is_named_by_its_kind(tmp_path: Path) -> None:
+    with charts_as_pictures():
+        outcomes = render_many(["skelleftea"], Options(out_dir=tmp_path), root=MUNICIPALITIES)
+    assert outcomes[0].error is None
+    with zipfile.ZipFile(tmp_path / "skelleftea" / "underlag.docx") as z:
+        xml = z.read("word/document.xml").decode()
+    names = re.findall(r'<wp:docPr [^>]*name="([^"]*)"', xml)
+    assert names.count("Linjediagram") == 9 and names.count("Cirkeldiagram") == 1
