@@ -428,7 +428,9 @@ def final_problems(bundle: Bundle) -> list[Problem]:
         if not person.name.strip():
             missing(("signing", "signatories", i, "name"),
                     Msg(N_("the signatory's name is needed in a final document")))
-    return problems
+    from .checks_bra import problems as bra_problems  # it builds on this module
+
+    return [*problems, *bra_problems(bundle)]
 
 
 def _strings(data: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
