@@ -33,6 +33,7 @@ TYPES = {
     "situation_report": "Lägesbild",
     "citizen_promises": "Medborgarlöften",
     "appendices": "Bilagor",
+    "follow_up": "Uppföljning",
 }
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"

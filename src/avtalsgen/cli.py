@@ -259,7 +259,7 @@ def doctor() -> None:
               help="Name of the new document (default: from the title).")
 @click.option("--type", "doc_type", default=None,
               type=click.Choice(["agreement", "action_plan", "situation_report",
-                                 "citizen_promises", "appendices"]),
+                                 "citizen_promises", "appendices", "follow_up"]),
               help="Document type (default: guessed from the title).")
 @click.option("--name", "municipality_name", default=None,
               help="The municipality's name when the document does not say it.")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import clauses as clause_library
-from . import indicators
+from . import followup, indicators
 from . import model as m
 from .captions import AXIS_NOT_FROM_ZERO as AXIS_NOT_FROM_ZERO
 from .captions import CHART_NAMES, SAMPLE_MARK, Numbering, chart_notes, sample_notes
@@ -161,6 +161,8 @@ class _Builder:
             self.group(getattr(self.muni.organisation, block.group), level, doc)
         elif isinstance(block, m.SignaturesBlock):
             self.items.append(signatures_item(self.muni.signing, block.signatures))
+        elif isinstance(block, m.MeasuresBlock) and doc is not None and doc.type == "follow_up":
+            self.items.extend(followup.items(block.measures, self.stats))
         elif isinstance(block, m.MeasuresBlock):
             self.items.append(measures_item(block.measures, self.stats))
         elif isinstance(block, m.PageBreakBlock):

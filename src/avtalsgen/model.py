@@ -637,7 +637,7 @@ class Adoption(Model):
 
 
 DocumentType = Literal["agreement", "action_plan", "situation_report", "citizen_promises",
-                       "appendices"]
+                       "appendices", "follow_up"]
 
 
 class Document(Model):

@@ -161,7 +161,7 @@ ENUM_LABELS: dict[str, str] = {
     "normal": "Normal", "emphasis": "Kursiv", "strong": "Fet", "quote": "Citat",
     "agreement": "Samverkansöverenskommelse", "action_plan": "Handlingsplan",
     "situation_report": "Lägesbild", "citizen_promises": "Medborgarlöften",
-    "appendices": "Bilagor", "kommun": "Kommunen", "polis": "Polisen",
+    "appendices": "Bilagor", "follow_up": "Uppföljning", "kommun": "Kommunen", "polis": "Polisen",
     "below": "Under namnet", "above": "Ovanför namnet", "draft": "Utkast",
     "final": "Slutlig", "number": "Antal", "percent": "Procent", "text": "Text",
     "line": "Linjediagram", "bar": "Stapeldiagram", "pie": "Cirkeldiagram",
