@@ -109,3 +109,57 @@ def test_a_chart_drawn_as_a_picture_is_named_by_its_kind(tmp_path: Path) -> None
         xml = z.read("word/document.xml").decode()
     names = re.findall(r'<wp:docPr [^>]*name="([^"]*)"', xml)
     assert names.count("Linjediagram") == 9 and names.count("Cirkeldiagram") == 1
+
+
+TEMPLATES = sorted((Path(__file__).resolve().parents[1] / "templates").glob("*.docx"))
+
+
+def _styles(template: Path) -> etree._Element:
+    with zipfile.ZipFile(template) as z:
+        return etree.fromstring(z.read("word/styles.xml"))
+
+
+def _style(styles: etree._Element, style_id: str) -> bytes:
+    [style] = [s for s in styles.iter(f"{W}style") if s.get(f"{W}styleId") == style_id]
+    return etree.tostring(style)
+
+
+def test_every_template_has_the_same_toc_styles() -> None:
+    """Word's own "toc 1"–"toc 4" (Word and LibreOffice use them when they update the
+    contents), the same in every template: 0,5 cm more indentation a level and the same
+    spacing at every level, level 3 too."""
+    first = _styles(TEMPLATES[0])
+    indents = []
+    for level in (1, 2, 3, 4):
+        style = _style(first, f"TOC{level}")
+        for template in TEMPLATES[1:]:
+            assert _style(_styles(template), f"TOC{level}") == style, (template, level)
+        el = etree.fromstring(style)
+        assert el.find(f"{W}name").get(f"{W}val") == f"toc {level}"
+        assert el.get(f"{W}customStyle") is None
+        spacing = el.find(f"{W}pPr/{W}spacing")
+        assert (spacing.get(f"{W}before"), spacing.get(f"{W}after")) == ("0", "40")
+        indents.append(int(el.find(f"{W}pPr/{W}ind").get(f"{W}left")))
+    assert indents == [0, 283, 567, 850]
+
+
+def test_contents_entries_use_the_styles_and_no_formatting_of_their_own(
+        rendered: Path) -> None:
+    with zipfile.ZipFile(rendered / "skelleftea" / "underlag.docx") as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    entries = [p for p in root.iter(f"{W}p")
+               if (s := p.find(f"{W}pPr/{W}pStyle")) is not None
+               and s.get(f"{W}val").startswith("TOC") and s.get(f"{W}val") != "TOCHeading"]
+    assert len(entries) > 5
+    assert all(len(p.find(f"{W}pPr")) == 1 for p in entries)  # the style alone
+
+
+def test_the_cover_shows_the_documents_own_period(rendered: Path) -> None:
+    """A verksamhetsplan for 2020–2021 under an agreement for 2020–2023 shows its own
+    years; an agreement with validity dates shows them."""
+    def cover(path: Path) -> list[str]:
+        return [p.text for p in Document(str(path)).paragraphs if p.style.name == "Cover Meta"]
+
+    assert "Period: 2020–2021" in cover(rendered / "lulea" / "verksamhetsplan.docx")
+    assert "Period: 2019-12-20 – 2023-06-01" in cover(
+        rendered / "strangnas" / "samverkansoverenskommelse.docx")

@@ -161,10 +161,7 @@ def setup_styles(doc) -> None:
         cover.paragraph_format.space_after = Pt(2)
     _style(doc, "Cover Title", base="Title").paragraph_format.space_before = Pt(96)
 
-    for level in (1, 2, 3, 4):
-        toc = _style(doc, f"TOC {level}")
-        toc.paragraph_format.left_indent = Cm(0.5 * (level - 1))
-        toc.paragraph_format.space_after = Pt(2)
+    toc_styles(doc)
 
     fn_text = _style(doc, "Footnote Text")
     fn_text.font.size = Pt(9)
@@ -175,6 +172,37 @@ def setup_styles(doc) -> None:
     draft = _style(doc, "Draft Mark")
     draft.font.bold = True
     draft.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+
+
+def toc_styles(doc) -> None:
+    """Word's own "toc 1"–"toc 4" (ids TOC1–TOC4), the same in every template: 0,5 cm
+    more indentation a level, 2 pt after every entry, page numbers at the right margin
+    behind dots. Under a name of our own ("TOC 3"), Word (updating the field on
+    opening) and LibreOffice (updating it for the PDF) took their built-in entry styles
+    instead, with other indentation and more space around level 3."""
+    width = text_width(doc.sections[0])
+    for level in (1, 2, 3, 4):
+        toc = _style(doc, f"toc {level}")
+        el = toc.element
+        el.set(qn("w:styleId"), f"TOC{level}")
+        el.attrib.pop(qn("w:customStyle"), None)
+        toc.paragraph_format.left_indent = Cm(0.5 * (level - 1))
+        toc.paragraph_format.first_line_indent = Cm(0)
+        toc.paragraph_format.space_before = Pt(0)
+        toc.paragraph_format.space_after = Pt(2)
+        _tabs(toc, [("right", width)])
+        tabs = el.get_or_add_pPr().find(qn("w:tabs"))
+        tabs[0].set(qn("w:leader"), "dot")
+        # As Word writes its built-in styles: next Normal, priority 39, shown when used.
+        for tag, val in (("w:next", "Normal"), ("w:uiPriority", "39")):
+            el.insert_element_before(parse_xml(f'<{tag} {nsdecls("w")} w:val="{val}"/>'),
+                                     "w:link", "w:autoRedefine", "w:hidden", "w:uiPriority",
+                                     "w:semiHidden", "w:unhideWhenUsed", "w:qFormat",
+                                     "w:locked", "w:personal", "w:rsid", "w:pPr", "w:rPr")
+        for tag in ("w:semiHidden", "w:unhideWhenUsed"):
+            el.insert_element_before(parse_xml(f'<{tag} {nsdecls("w")}/>'),
+                                     "w:qFormat", "w:locked", "w:personal", "w:rsid",
+                                     "w:pPr", "w:rPr")
 
 
 def add_footnotes_part(doc) -> None:
@@ -392,11 +420,11 @@ def drop_unused_table_styles(doc) -> None:
 
 def make(kind: str, out: Path) -> None:
     doc = Document()
-    setup_styles(doc)
-    add_footnotes_part(doc)
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.left_margin = section.right_margin = Cm(2.5)
+    setup_styles(doc)  # after the margins: tab stops at the text's right edge
+    add_footnotes_part(doc)
     header_footer(doc)
 
     cover(doc)

@@ -363,8 +363,14 @@ def signatures_item(signing: m.Signing, line_style: str) -> Item:
     }
 
 
-def default_subtitle(muni: m.Municipality) -> str:
-    return f"{muni.kommun.name} och {muni.polis.name} {period(muni.period.start, muni.period.end)}"
+def default_subtitle(muni: m.Municipality, doc: m.Document | None = None) -> str:
+    return f"{muni.kommun.name} och {muni.polis.name} {years(muni, doc)}"
+
+
+def years(muni: m.Municipality, doc: m.Document | None) -> str:
+    """The document's own years ("2020–2021"), or else the agreement's."""
+    span = doc.period if doc is not None and doc.period else muni.period
+    return period(span.start, span.end)
 
 
 def party(p: m.Party) -> dict[str, Any]:
@@ -423,7 +429,7 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
         if toc["by_entry"]:
             for it, entry in zip(listed, toc["entries"], strict=True):
                 it["toc_entry"] = entry
-    subtitle = doc.subtitle if doc.subtitle is not None else default_subtitle(muni)
+    subtitle = doc.subtitle if doc.subtitle is not None else default_subtitle(muni, doc)
     adopted = None
     if doc.adopted:
         adopted = f"Antagen av {doc.adopted.by} {datum_kort(doc.adopted.date)}"
@@ -432,9 +438,9 @@ def build_context(muni: m.Municipality, stats: m.Statistics,
                 "adopted": adopted, "title_page": doc.title_page},
         "kommun": party(muni.kommun),
         "polis": party(muni.polis),
-        # The document's own dates where it has them (the cover's "Period:").
+        # The document's own dates or years where it has them (the cover's "Period:").
         "period": (f"{datum_kort(doc.validity.start)} – {datum_kort(doc.validity.end)}"
-                   if doc.validity else period(muni.period.start, muni.period.end)),
+                   if doc.validity else years(muni, doc)),
         "body": b.items,
         "footnotes": [it["footnote"] for it in b.items if it.get("footnote")],
         "draft": draft,

@@ -655,6 +655,10 @@ class Document(Model):
         "Försättssida med parterna, titel, period och status (utan sidnummer); false: "
         "titeln och innehållet börjar på samma sida.", default=True)
     validity: Validity | None = d("Exakta giltighetsdatum.", default=None)
+    period: Period | None = d(
+        "Dokumentets egna år, när de inte är överenskommelsens: en verksamhetsplan för "
+        "2020–2021 under en överenskommelse för 2020–2023. Visas på försättssidan och i "
+        "standardundertiteln; standard är överenskommelsens period.", default=None)
     toc: Text | None = d("Rubrik för en innehållsförteckning, t.ex. 'Innehåll'; "
                          "utelämna för ingen.", default=None)
     toc_levels: int = d("Rubriknivåer som tas med i innehållsförteckningen.", default=2,

@@ -243,9 +243,9 @@ def toc(entries: list[dict[str, Any]], levels: int = 3, by_entry: bool = False) 
     for i, entry in enumerate(entries):
         begin = begin_field if i == 0 else ""
         end = end_field if i == len(entries) - 1 else ""
-        style = f"TOC{min(int(entry['level']), 3)}"
-        paras.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/><w:tabs><w:tab w:val="right" '
-                     f'w:leader="dot" w:pos="9060"/></w:tabs></w:pPr>{begin}'
+        # The template's "toc N" (indentation, spacing, dotted tab), as Word updates it.
+        style = f"TOC{min(int(entry['level']), 4)}"
+        paras.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{begin}'
                      f"<w:r>{_t(entry['text'])}</w:r>{end}</w:p>")
     if not paras:
         paras.append(f"<w:p>{begin_field}{end_field}</w:p>")
