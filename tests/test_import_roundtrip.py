@@ -28,8 +28,8 @@ the same on paper):
   statistics table where a document shows it;
 - a footnote mark at the end of a text is where the footnote goes without it.
 
-KNOWN_GAPS names the facts that still differ, per document (none now); a gap that is
-closed must be removed from it (test_known_gaps_are_still_gaps).
+KNOWN_GAPS names the facts that still differ, per document; a gap that is closed must
+be removed from it (test_known_gaps_are_still_gaps).
 """
 
 from __future__ import annotations
@@ -59,8 +59,16 @@ DOCUMENTS = [(slug, name) for slug in SEEDS
 DOCUMENTS += [(EXAMPLE, name) for name in _documents(REPO / "templates" / "example")]
 
 # (slug, document) -> facts of the original the import does not give back ("-") and
-# facts the import adds ("+"). Counted and reported; none left.
+# facts the import adds ("+"). Counted and reported.
 KNOWN_GAPS: dict[tuple[str, str], dict[str, set[Fact]]] = {}
+if "period" in yaml.safe_load((REPO / "municipalities" / "lulea" / "verksamhetsplan.yaml")
+                              .read_text("utf-8")):
+    # plan-eget-period: Luleå's verksamhetsplan has years of its own (period: 2020–2021,
+    # a document's own period) inside the agreement's 2020–2023; its cover prints
+    # "Period: 2020–2021" and the importer takes that for the agreement's period. To
+    # close: read a cover period that differs from the subtitle's as the document's.
+    KNOWN_GAPS["lulea", "verksamhetsplan"] = {"-": {("period", 2020, 2023)},
+                                              "+": {("period", 2020, 2021)}}
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ from .word_front import Front, read_front
 from .word_pictures import as_png_or_jpeg
 from .word_read import Docx, Para, Picture, open_docx
 from .word_sections import Built, Sections
-from .word_tables import Imported
+from .word_tables import Imported, join_split_tables
 from .word_yaml import Noted, notes_of, plain, to_text, tree
 
 AUTHOR = "avtalsgen import"
@@ -75,6 +75,7 @@ class _Import:
             raise _problem(self.source, Msg("unknown document type {type!r} (known: {known})",
                                               type=doc_type_bad, known=", ".join(_types())))
         docx = open_docx(self.source)
+        docx.body = join_split_tables(docx.body)
         self.notes.extend(docx.notes)
         self.load_existing()
         front = read_front(docx)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from .. import model as m
 from ..messages import Msg
 from ..validation_messages import reason
-from .word_read import Cell, Table
+from .word_read import Cell, Para, Table
 
 # "1 046", "10,6", "10,6 %", "-3", "−3" (a minus sign), "0.5"; thousands grouped by a
 # space, a non-breaking or a narrow non-breaking space.
@@ -50,6 +50,47 @@ class Imported:
     kind: str  # "statistics", "measures" or "text"
     data: dict[str, Any]
     notes: list[Msg] = field(default_factory=list)
+
+
+def join_split_tables(body: list[Para | Table]) -> list[Para | Table]:
+    """A table split over two pages by hand is one table: a table whose header rows
+    equal those of the table before it, with nothing but a page break between them
+    (empty paragraphs, one of them breaking the page), continues that table. Its rows
+    are added to the first, with a note to check the join."""
+    out: list[Para | Table] = []
+    between: list[Para] = []
+    for el in body:
+        if isinstance(el, Para) and _blank(el) and out and isinstance(out[-1], Table):
+            between.append(el)
+            continue
+        first = out[-1] if out else None
+        if (isinstance(el, Table) and isinstance(first, Table) and between
+                and any(p.break_before or p.break_after for p in between)
+                and _same_header(first, el)):
+            first.rows.extend(el.rows[el.header_rows:])
+            first.notes.extend(el.notes)
+            first.notes.append(Msg("a table typed again after a page break, under the same "
+                                   "header row, is joined to the table before it: check "
+                                   "that it is one table"))
+            between = []
+            continue
+        out.extend(between)
+        between = []
+        out.append(el)
+    out.extend(between)
+    return out
+
+
+def _blank(p: Para) -> bool:
+    return not p.text.strip() and not p.pictures and not p.fields
+
+
+def _same_header(first: Table, second: Table) -> bool:
+    n = first.header_rows
+    if n < 1 or second.header_rows != n or len(first.rows) <= n or len(second.rows) <= n:
+        return False
+    texts = [[" ".join(c.text.split()) for c in row] for row in first.rows[:n]]
+    return texts == [[" ".join(c.text.split()) for c in row] for row in second.rows[:n]]
 
 
 def parse_number(text: str) -> Number | None:
