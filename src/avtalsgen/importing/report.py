@@ -28,6 +28,9 @@ class ImportReport:
     written: list[Path] = field(default_factory=list)
     uncertain: list[Any] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Where a note is, when known: the section's path in its document ('1.0', as the
+    # web editor's /avsnitt/ addresses give it); '' or absent: the document as a whole.
+    places: dict[Any, str] = field(default_factory=dict)
 
     def count(self, kind: str, n: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n

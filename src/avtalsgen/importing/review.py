@@ -63,7 +63,8 @@ def record(folder: Path, report: ImportReport, source: str, doc: str | None) -> 
         added.append({"id": key, "source": source, "doc": doc,
                       "topic": tr(TOPIC_NAMES[topic], "sv"),
                       "confidence": tr(CONFIDENCE_NAMES[confidence], "sv"),
-                      "text": text, "time": stamp, "done_by": None, "done_at": None})
+                      "text": text, "section": report.places.get(note) or None,
+                      "time": stamp, "done_by": None, "done_at": None})
     if added:
         with store.transaction(folder):
             _save(folder, [*_load(folder), *added])

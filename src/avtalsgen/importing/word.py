@@ -40,7 +40,7 @@ from .word_pictures import as_png_or_jpeg
 from .word_read import Docx, Para, Picture, open_docx
 from .word_sections import Built, Sections
 from .word_tables import Imported, join_split_tables
-from .word_yaml import Noted, notes_of, plain, to_text, tree
+from .word_yaml import Noted, note_places, notes_of, plain, to_text, tree
 
 AUTHOR = "avtalsgen import"
 MUNICIPALITY = "municipality.yaml"
@@ -99,6 +99,7 @@ class _Import:
         self.write(muni, document)
         self.report.uncertain.extend(dict.fromkeys([*self.notes, *built.notes,
                                                     *notes_of(document)]))
+        self.report.places.update(note_places(document))
         return self.report
 
     def load_existing(self) -> None:

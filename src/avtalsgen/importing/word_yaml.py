@@ -50,6 +50,34 @@ def notes_of(value: Any) -> list[Any]:
     return []
 
 
+def note_places(value: Any, path: tuple[Any, ...] = ()) -> dict[Any, str]:
+    """Each note's place: the section it is in, as the web editor's address gives it
+    ('1.0': sections[1].sections[0]); '' for one outside the sections (the cover).
+    A note met twice keeps its first place."""
+    places: dict[Any, str] = {}
+    if isinstance(value, Noted):
+        places[value.note] = section_path(path)
+        for note, place in note_places(value.value, path).items():
+            places.setdefault(note, place)
+        return places
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        for note, place in note_places(child, (*path, key)).items():
+            places.setdefault(note, place)
+    return places
+
+
+def section_path(path: tuple[Any, ...]) -> str:
+    """'1.0' for a path inside sections[1].sections[0], else ''."""
+    numbers: list[str] = []
+    i = 0
+    while i + 1 < len(path) and path[i] == "sections" and isinstance(path[i + 1], int):
+        numbers.append(str(path[i + 1]))
+        i += 2
+    return ".".join(numbers)
+
+
 # Table rows, columns and totals read best on one line each: [Ålder, "2014", "2015"].
 FLOW_KEYS = ("columns", "values")
 # Text that flow style writes plainly and PyYAML reads back (no ? : , [ ] { } # …).
