@@ -73,9 +73,12 @@ if "period" in yaml.safe_load((REPO / "municipalities" / "lulea" / "verksamhetsp
 
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds and the init example, each document rendered to <slug>/<name>.docx
-    beside the folders."""
-    root = tmp_path_factory.mktemp("seeds")
+    return render_all(tmp_path_factory.mktemp("seeds"))
+
+
+def render_all(root: Path) -> Path:
+    """The seeds and the init example under root, each document rendered to
+    rendered/<slug>/<name>.docx beside the folders."""
     for slug in SEEDS:
         shutil.copytree(REPO / "municipalities" / slug, root / slug)
     init_municipality(EXAMPLE, root, "Exempelby")

@@ -22,6 +22,45 @@ from import_corpus.kit import soffice  # noqa: E402
 BEFORE = (61, 110)
 
 
+def round_trip_text() -> str:
+    """The seeds' round trip (tests/test_import_roundtrip.py): each document rendered,
+    imported and compared by the same facts."""
+    from test_import_roundtrip import DOCUMENTS, KNOWN_GAPS, render_all, round_trip
+
+    rows, equal = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds = render_all(Path(tmp) / "seeds")
+        for n, (slug, name) in enumerate(DOCUMENTS):
+            original, imported = round_trip(seeds, Path(tmp) / str(n), slug, name)
+            same = len(original & imported)
+            gaps = KNOWN_GAPS.get((slug, name), {})
+            gap_count = sum(len(v) for v in gaps.values())
+            equal += original == imported
+            differ = len(original ^ imported)
+            state = "equal" if not differ else f"{differ} facts differ" + (
+                " (known gap)" if gap_count == differ else "")
+            rows.append(f"| {slug} | {name} | {same}/{len(original)} | {state} |")
+    return f"""
+## Round trip of the seeds
+
+`tests/test_import_roundtrip.py` renders each document of the seed municipalities
+and of the `init` example (exempelby), imports the .docx into a new folder and
+compares the facts of both folders. The facts are what prints: a clause block is its
+paragraphs, an organisation group its heading, text and members, an appendix its
+sections under "Bilaga N …", a total without values its sums, a chart its series
+(the reasons are in the test's docstring). **{equal} of {len(DOCUMENTS)} documents
+give back exactly their facts.**
+
+| municipality | document | facts equal | result |
+|---|---|---|---|
+""" + "\n".join(rows) + """
+
+Known gap: Luleå's verksamhetsplan has years of its own (2020–2021) inside the
+agreement's 2020–2023; its cover prints them and the import takes them for the
+agreement's period.
+"""
+
+
 def main() -> None:
     rows, total, gaps, gaps_met = [], Score(), 0, 0
     for case in all_cases():
@@ -58,12 +97,11 @@ the importer's fixes for issue 21 the first version of the corpus scored
 {BEFORE[0]} of {BEFORE[1]} ({BEFORE[0] / BEFORE[1]:.0%}).
 
 Known gaps (facts not yet found, listed in the cases as `gaps`, not counted):
-{gaps - gaps_met} of {gaps}. A statistics table split by hand over two pages (its header
-typed again) is still imported as two tables.
+{gaps - gaps_met} of {gaps}.
 
 | case | kind | typed as | facts | finding |
 |---|---|---|---|---|
-""" + "\n".join(rows) + "\n"
+""" + "\n".join(rows) + "\n" + round_trip_text()
     (ROOT / "docs" / "import-corpus.md").write_text(text, encoding="utf-8")
     print(f"{total.met}/{total.expected}")
 
