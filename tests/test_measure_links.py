@@ -138,4 +138,4 @@ def test_every_new_field_has_a_swedish_label_and_description() -> None:
     measure = ("sections", 0, "content", 0, "measures", "causes", 0, "measures", 0)
     assert label_of("document", (*measure, "party")).endswith("Ansvarig part")
     assert label_of("document", (*measure, "problem")).endswith("Problem i lägesbilden (id)")
-    assert label_of("document", ("sections", 0, "problem_id")).endswith("Problemets id")
+    assert label_of("document", ("sections", 0, "problem_id")).endswith("Problem-id")

@@ -429,7 +429,7 @@ class Measure(Model):
     start: dt.date | None = d("Startdatum inom perioden (ÅÅÅÅ-MM-DD).", default=None)
     due: dt.date | None = d("Klart senast, inom perioden (ÅÅÅÅ-MM-DD).", default=None)
     indicator: Id | None = d(
-        "Indikatorn som mäter åtgärden: id under indicators i statistics.yaml.",
+        "Indikatorn som mäter åtgärden: dess namn bland statistikens indikatorer.",
         default=None)
     progress: Progress | None = d(
         "Genomförande: planned (planerad), ongoing (pågår), done (genomförd) eller "
@@ -588,8 +588,8 @@ class Section(Model):
 
     heading: Name = d("Avsnittets rubrik.")
     problem_id: Id | None = d(
-        "Id för problemet avsnittet beskriver (i lägesbilden), så att orsaker och åtgärder "
-        "kan hänvisa till det, t.ex. 'ungdomar-centrum'.", default=None)
+        "Kort namn på problemet avsnittet beskriver (i lägesbilden), så att orsaker och "
+        "åtgärder kan hänvisa till det, t.ex. 'ungdomar-centrum'.", default=None)
     no_measure_reason: Text | None = d(
         "Skäl till att problemet inte får någon åtgärd i år.", default=None)
     number_sections: bool = d("Numrera underavsnitten (1., 2. / 6.1, 6.2).", default=False)
@@ -745,7 +745,7 @@ class Indicator(Model):
     current: Reading | None = d(
         "Senaste mätning: värde och år; standard är tabellradens senaste år.", default=None)
     target: Reading | None = d("Målvärde och året det ska nås.", default=None)
-    table: Id | None = d("Tabellen i statistics.yaml med indikatorns värden år för år "
+    table: Id | None = d("Tabellen i statistiken med indikatorns värden år för år "
                          "(kolumnerna är år).", default=None)
     row: Text | None = d("Raden i tabellen med indikatorns värden, t.ex. 'Skadegörelse'.",
                          default=None)
@@ -756,5 +756,5 @@ class Statistics(Model):
 
     tables: dict[Id, Table] = d("Tabeller efter id.", default_factory=dict)
     indicators: dict[Id, Indicator] = d(
-        "Indikatorer efter id: vad åtgärderna mäts med, utgångsläge och mål.",
+        "Indikatorer efter namn: vad åtgärderna mäts med, utgångsläge och mål.",
         default_factory=dict)

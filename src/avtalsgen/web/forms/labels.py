@@ -47,7 +47,7 @@ LABELS: dict[str, str] = {
     "file": "Fil", "width": "Bredd (cm)", "group": "Grupp", "signatures": "Underskrifter",
     "measures": "Åtgärder", "causes": "Orsaker", "cause": "Orsak", "measure": "Åtgärd",
     "goal": "Operativt mål", "when": "När", "who": "Vem", "page_break": "Sidbrytning",
-    "problem_id": "Problemets id", "no_measure_reason": "Skäl till att ingen åtgärd görs",
+    "problem_id": "Problem-id", "no_measure_reason": "Skäl till att ingen åtgärd görs",
     "function": "Ansvarig funktion", "due": "Klart senast", "indicators": "Indikatorer",
     "indicator": "Indikator (id)", "what": "Vad som mäts", "baseline": "Utgångsläge",
     "current": "Senaste mätning", "target": "Målvärde", "value": "Värde", "year": "År",
