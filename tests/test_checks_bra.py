@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import minimal_municipality
 
-from avtalsgen.build import check
+from avtalsgen.build import check, init_municipality
 from avtalsgen.errors import ConfigError, Problem
 
 LAGESBILD = """\
@@ -203,3 +203,16 @@ def test_no_checks_without_brås_table(tmp_path: Path) -> None:
             "    goals: [Tryggare centrum]\n")
     _bundle, warnings = check(write_town(tmp_path, plan=plan), final=True)
     assert brå(warnings) == []
+
+
+def test_the_init_example_follows_the_model(tmp_path: Path) -> None:
+    folder = init_municipality("testby", tmp_path / "municipalities", name="Testby")
+    bundle, warnings = check(folder)
+    assert [str(p) for p in warnings if "Brå" in p.message or "2023:196" in p.message] == []
+    plan = bundle.documents["handlingsplan"]
+    measures = next(b.measures for s in plan.sections for b in s.content
+                    if hasattr(b, "measures"))
+    linked = [(c.problem, x.party, x.indicator, x.progress)
+              for c in measures.causes for x in c.measures]
+    assert all(all(v is not None for v in row) for row in linked), linked
+    assert set(bundle.statistics.indicators) == {x[2] for x in linked}
