@@ -25,6 +25,7 @@ from .messages import N_, Msg
 from .output import Manifest, folder_lock
 
 if TYPE_CHECKING:
+    from .cycle import NextYear
     from .validate import Bundle
 
 # Validation and rendering load pydantic, docxtpl and matplotlib; they are imported
@@ -308,6 +309,15 @@ def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = N
         (staging / example.name).write_text(text, encoding="utf-8")
     staging.rename(folder)  # the folder appears whole or not at all
     return folder
+
+
+def start_next_year(target: str | Path, root: Path = DEFAULT_ROOT, *,
+                    author: str = "avtalsgen") -> NextYear:
+    """Start next year's draft of a municipality in one git commit (see cycle.py)."""
+    from .cycle import next_year
+    from .validate import find_folder
+
+    return next_year(find_folder(str(target), root), author=author)
 
 
 def _render_one(target: str, options: Options, root: Path) -> Outcome:

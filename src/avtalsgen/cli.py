@@ -190,6 +190,26 @@ def init(slug: str, name: str | None, root: Path) -> None:
     _say(Msg("next: edit the YAML files, then `avtalsgen render {slug}`", slug=slug))
 
 
+@main.command("next-year")
+@click.argument("target", metavar="SLUG")
+@ROOT_OPTION
+def next_year(target: str, root: Path) -> None:
+    """Start next year's draft in one git commit: the year followed up, the plan moved on."""
+    from .build import start_next_year
+    from .errors import AvtalsgenError
+
+    try:
+        done = start_next_year(target, root)
+    except AvtalsgenError as e:
+        _fail(e)
+    _say(Msg("{year} followed up in {document}: {carried} measures go on, {closed} done or "
+             "cancelled", year=done.year, document=done.follow_up, carried=done.carried,
+             closed=done.closed))
+    if done.tag:
+        _say(Msg("last year's approved version: tag {tag}", tag=done.tag))
+    _say(Msg("next year's draft started ({year})", year=done.year + 1))
+
+
 @main.command()
 @click.argument("old")
 @click.argument("new")
