@@ -163,3 +163,59 @@ def test_the_cover_shows_the_documents_own_period(rendered: Path) -> None:
     assert "Period: 2020–2021" in cover(rendered / "lulea" / "verksamhetsplan.docx")
     assert "Period: 2019-12-20 – 2023-06-01" in cover(
         rendered / "strangnas" / "samverkansoverenskommelse.docx")
+
+
+SIGNATURE_STYLES = ("SigningParty", "SigningPlace", "SignatureLine", "SignatoryName",
+                    "SignatoryTitle", "SignatoryTitleKept")
+
+
+def _signature_loop(template: Path) -> list[str]:
+    """The template's paragraphs from the signatures branch of the body loop: text and
+    style of each."""
+    with zipfile.ZipFile(template) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    out, inside = [], False
+    for p in root.iter(f"{W}p"):
+        text = "".join(t.text or "" for t in p.iter(f"{W}t"))
+        if "it.kind == 'signatures'" in text:
+            inside = True
+        elif inside and "{%p elif" in text:
+            break
+        if inside:
+            style = p.find(f"{W}pPr/{W}pStyle")
+            out.append(f"{style.get(f'{W}val') if style is not None else ''}|{text}")
+    return out
+
+
+def test_one_signature_design_in_every_template() -> None:
+    """The same signature styles and the same block (party, place and date, line, name,
+    title) in every template; no dotted line or title above the name left to choose."""
+    first = _styles(TEMPLATES[0])
+    loop = _signature_loop(TEMPLATES[0])
+    assert [x.split("|")[0] for x in loop if x.split("|")[0]] == [
+        "SigningPlace", "SigningParty", "SigningPlace", "SigningPlace", "SignatureLine",
+        "SignatoryName", "SignatoryTitle", "SignatoryTitleKept"]
+    for template in TEMPLATES:
+        styles = _styles(template)
+        for style_id in SIGNATURE_STYLES:
+            assert _style(styles, style_id) == _style(first, style_id), (template, style_id)
+        ids = {s.get(f"{W}styleId") for s in styles.iter(f"{W}style")}
+        assert not ids & {"SignatureLineDotted", "SignatoryTitleAbove"}, template
+        assert _signature_loop(template) == loop, template
+    for style_id in SIGNATURE_STYLES:  # every paragraph but the last title keeps with the next
+        keep = etree.fromstring(_style(first, style_id)).find(f"{W}pPr/{W}keepNext")
+        assert (keep is not None) == (style_id != "SignatoryTitle"), style_id
+
+
+def test_signature_blocks_name_each_party(rendered: Path) -> None:
+    doc = Document(str(rendered / "strangnas" / "samverkansoverenskommelse.docx"))
+    block = [(p.style.name, p.text) for p in doc.paragraphs
+             if p.style.name.startswith(("Signing", "Signature", "Signatory"))]
+    assert block == [
+        ("Signing Place", "Strängnäs kommun 20 december 2019"),
+        ("Signing Party", "För Strängnäs kommun"), ("Signature Line", ""),
+        ("Signatory Name", "Lars Ekström"),
+        ("Signatory Title Kept", "Kommundirektör Strängnäs kommun"),
+        ("Signing Party", "För Lokalpolisområde Eskilstuna"), ("Signature Line", ""),
+        ("Signatory Name", "Christer Sjöqvist"),
+        ("Signatory Title", "Lokalpolisområdeschef LPOE")]

@@ -90,8 +90,8 @@ def test_no_empty_page_break_paragraphs(documents: list[Path]) -> None:
 
 def test_signature_blocks_keep_together(documents: list[Path]) -> None:
     doc = Document(str(documents[0]))
-    for name in ("Signing Place", "Signature Line", "Signature Line Dotted",
-                 "Signatory Name"):
+    for name in ("Signing Party", "Signing Place", "Signature Line", "Signatory Name",
+                 "Signatory Title Kept"):
         assert _inherited(doc.styles[name], "keep_with_next"), name
     for name in ("Signing Place", "Signature Line", "Signatory Name"):
         assert _inherited(doc.styles[name], "keep_together"), name

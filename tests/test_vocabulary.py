@@ -304,8 +304,8 @@ def test_default_header_names_both_parties(tmp_path: Path) -> None:
 
 # --- 4. signatories only where signed ---------------------------------------------------------
 
-SIGNATURE_STYLES = {"Signature Line", "Signature Line Dotted", "Signatory Name",
-                    "Signatory Title", "Signatory Title Above", "Signing Place"}
+SIGNATURE_STYLES = {"Signature Line", "Signatory Name", "Signatory Title",
+                    "Signatory Title Kept", "Signing Place", "Signing Party"}
 
 
 def test_no_signatories_renders_documents_without_signatures(tmp_path: Path) -> None:
@@ -359,9 +359,10 @@ def test_signatory_with_own_place_and_date(tmp_path: Path) -> None:
             {"name": "Bo Berg", "title": "Lokalpolisområdeschef", "party": "polis",
              "place": "Kiruna", "date": "2025-03-03"}]})
     assert got == [
-        ("Signing Place", "Exempelby 1 mars 2025"),
+        ("Signing Party", "För Exempelby kommun"), ("Signing Place", "Exempelby 1 mars 2025"),
         ("Signature Line", ""), ("Signatory Name", "Anna Andersson"),
-        ("Signatory Title", "Ordförande"),
+        ("Signatory Title Kept", "Ordförande"),
+        ("Signing Party", "För Lokalpolisområde Exempelby"),
         ("Signing Place", "Kiruna 3 mars 2025"),
         ("Signature Line", ""), ("Signatory Name", "Bo Berg"),
         ("Signatory Title", "Lokalpolisområdeschef")]
@@ -376,22 +377,21 @@ def test_every_signatory_with_own_place_and_date_has_no_common_line(tmp_path: Pa
              "date": "2025-03-03"}]})
     places = [t for s, t in got if s == "Signing Place"]
     assert places == ["Exempelby 1 mars 2025", "Kiruna 3 mars 2025"]
-    assert got[0] == ("Signing Place", "Exempelby 1 mars 2025")
-    assert got[1] == ("Signature Line", "")
+    assert got[1] == ("Signing Place", "Exempelby 1 mars 2025")
+    assert got[2] == ("Signature Line", "")
 
 
-def test_title_position_above_prints_title_before_name(tmp_path: Path) -> None:
+def test_one_signature_design_whatever_the_old_choices(tmp_path: Path) -> None:
+    """title_position: above and dotted lines are read but change nothing (issue 22):
+    a shared place and date stands once, then per party its name, line, name, title."""
     got = _signed(tmp_path, {
         "place": "Exempelby", "date": "2025-03-01", "title_position": "above",
         "signatories": [{"name": "Anna Andersson", "title": "Ordförande", "party": "kommun"},
                         {"name": "Bo Berg", "title": "Chef", "party": "polis"}]})
     texts = [t for _, t in got]
-    assert texts == ["Exempelby 1 mars 2025", "", "Ordförande", "Anna Andersson", "",
-                     "Chef", "Bo Berg"]
-    above = [i for i, (s, _) in enumerate(got) if s == "Signatory Title Above"]
-    assert [got[i][1] for i in above] == ["Ordförande", "Chef"]
-    assert [got[i + 1][1] for i in above] == ["Anna Andersson", "Bo Berg"]
-    assert not [t for s, t in got if s == "Signatory Name"]  # no name-first layout left
+    assert texts == ["Exempelby 1 mars 2025", "För Exempelby kommun", "", "Anna Andersson",
+                     "Ordförande", "För Lokalpolisområde Exempelby", "", "Bo Berg", "Chef"]
+    assert [s for s, _ in got][-1] == "Signatory Title"  # the last keeps with nothing
 
 
 # --- 5. validate warns for a draft, refuses a final ----------------------------------------------

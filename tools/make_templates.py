@@ -130,28 +130,7 @@ def setup_styles(doc) -> None:
     caption.font.bold = False
     caption.font.italic = True
 
-    line = _style(doc, "Signature Line")
-    line.paragraph_format.space_before = Pt(36)
-    line.paragraph_format.space_after = Pt(2)
-    line.paragraph_format.right_indent = Cm(8)
-    line.paragraph_format.keep_with_next = True
-    _border(line, "single")
-    dotted = _style(doc, "Signature Line Dotted", base="Signature Line")
-    _border(dotted, "dotted")
-    name = _style(doc, "Signatory Name")
-    name.paragraph_format.space_after = Pt(0)
-    name.paragraph_format.keep_with_next = True
-    _style(doc, "Signatory Title")
-    above = _style(doc, "Signatory Title Above", base="Signatory Name")
-    above.paragraph_format.keep_with_next = True
-
-    place = _style(doc, "Signing Place")
-    place.paragraph_format.space_before = Pt(18)
-    # A signatory's line, name and title stay together, and place/date stays with
-    # the first signatory: nobody signs under a page break.
-    place.paragraph_format.keep_with_next = True
-    for style in (line, name, place):
-        style.paragraph_format.keep_together = True
+    signature_styles(doc)
 
     for name_, size, bold in (("Cover Party", 12, True), ("Cover Meta", 11, False)):
         cover = _style(doc, name_)
@@ -172,6 +151,31 @@ def setup_styles(doc) -> None:
     draft = _style(doc, "Draft Mark")
     draft.font.bold = True
     draft.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+
+
+def signature_styles(doc) -> None:
+    """One signature block in every template: per party "För <part>" and its place and
+    date line, then per signatory a ruled line, the name and the title. Every paragraph
+    but the block's last title keeps with the next: the block stands on one page."""
+    party = _style(doc, "Signing Party")
+    party.font.bold = True
+    party.paragraph_format.space_before = Pt(18)
+    party.paragraph_format.space_after = Pt(2)
+    place = _style(doc, "Signing Place")
+    place.paragraph_format.space_after = Pt(0)
+    line = _style(doc, "Signature Line")
+    line.paragraph_format.space_before = Pt(36)
+    line.paragraph_format.space_after = Pt(2)
+    line.paragraph_format.right_indent = Cm(8)
+    _border(line, "single")
+    name = _style(doc, "Signatory Name")
+    name.paragraph_format.space_after = Pt(0)
+    title = _style(doc, "Signatory Title")
+    kept = _style(doc, "Signatory Title Kept", base="Signatory Title")
+    for style in (party, place, line, name, kept):
+        style.paragraph_format.keep_with_next = True
+    for style in (party, place, line, name, title):
+        style.paragraph_format.keep_together = True
 
 
 def toc_styles(doc) -> None:
@@ -339,20 +343,19 @@ def body_loop(doc) -> None:
     notes(doc)
     p(doc, "{%p elif it.kind == 'signatures' %}")
     when(doc, "it.place_date", "{{ it.place_date }}", "Signing Place")
-    p(doc, "{%p for s in it.signatories %}")
+    p(doc, "{%p for g in it.parties %}")
+    when(doc, "g.label", "{{ g.label }}", "Signing Party")
+    when(doc, "g.place_date", "{{ g.place_date }}", "Signing Place")
+    p(doc, "{%p for s in g.signatories %}")
     when(doc, "s.place_date", "{{ s.place_date }}", "Signing Place")
-    p(doc, "{%p if it.dotted %}")
-    p(doc, "", style="Signature Line Dotted")
-    p(doc, "{%p else %}")
     p(doc, "", style="Signature Line")
-    p(doc, "{%p endif %}")
-    p(doc, "{%p if it.title_first %}")
-    p(doc, "{{ s.title }}", style="Signatory Title Above")
-    p(doc, "{{ s.name }}", style="Signatory Title")
-    p(doc, "{%p else %}")
     p(doc, "{{ s.name }}", style="Signatory Name")
+    p(doc, "{%p if s.last %}")
     p(doc, "{{ s.title }}", style="Signatory Title")
+    p(doc, "{%p else %}")
+    p(doc, "{{ s.title }}", style="Signatory Title Kept")
     p(doc, "{%p endif %}")
+    p(doc, "{%p endfor %}")
     p(doc, "{%p endfor %}")
     p(doc, "{%p elif it.kind == 'toc' %}")
     p(doc, "{{ it.title }}", style="TOC Heading")

@@ -17,7 +17,8 @@ from . import followup, indicators
 from . import model as m
 from .captions import AXIS_NOT_FROM_ZERO as AXIS_NOT_FROM_ZERO
 from .captions import CHART_NAMES, SAMPLE_MARK, Numbering, chart_notes, sample_notes
-from .formatting import datum, datum_kort, period, procent, tal
+from .formatting import datum_kort, period, procent, tal
+from .signatures import signatures_item
 
 Item = dict[str, Any]
 
@@ -55,7 +56,8 @@ CONTEXT_ATTRIBUTES = frozenset({
     # signatures, toc, page_break)
     "kind", "level", "text", "style", "footnote", "number", "id", "columns", "rows",
     "total", "notes", "text_table", "fills", "weights", "xml", "chart", "table",
-    "caption", "alt", "image", "place_date", "dotted", "signatories", "entries", "levels",
+    "caption", "alt", "image", "place_date", "parties", "last", "signatories", "entries",
+    "levels", "dotted",
     "num", "label", "caption_text", "caption_xml", "file", "width", "in_toc", "footnote_at",
     "column_styles", "title_first", "path", "by_entry", "toc_entry",
     # signatories, footnotes
@@ -160,7 +162,8 @@ class _Builder:
         elif isinstance(block, m.GroupBlock):
             self.group(getattr(self.muni.organisation, block.group), level, doc)
         elif isinstance(block, m.SignaturesBlock):
-            self.items.append(signatures_item(self.muni.signing, block.signatures))
+            self.items.append(signatures_item(self.muni.signing, {
+                "kommun": self.muni.kommun.name, "polis": self.muni.polis.name}))
         elif isinstance(block, m.MeasuresBlock) and doc is not None and doc.type == "follow_up":
             self.items.extend(followup.items(block.measures, self.stats))
         elif isinstance(block, m.MeasuresBlock):
@@ -338,29 +341,6 @@ def measures_item(measures: m.Measures, stats: m.Statistics | None = None) -> It
             "columns": list(MEASURE_COLUMNS), "rows": rows, "total": None, "notes": [],
             "text_table": True, "fills": fills, "weights": [20, 20, 17, 10, 15, 18],
             "merge_down": [0]}
-
-
-def signatures_item(signing: m.Signing, line_style: str) -> Item:
-    def place_date(place: str | None, day: dt.date | None) -> str:
-        when = ""
-        if day is not None:
-            when = str(day.year) if signing.year_only else datum(day)
-        return " ".join(x for x in (place or "", when) if x)
-
-    own = [s for s in signing.signatories if s.place or s.date]
-    return {
-        "kind": "signatures",
-        # A common place and date, unless each signatory has their own.
-        "place_date": "" if len(own) == len(signing.signatories) else
-        place_date(signing.place_text or signing.place, signing.date),
-        "dotted": line_style == "dotted",
-        "title_first": signing.title_position == "above",
-        "signatories": [{"name": s.name, "title": s.title, "party": s.party,
-                         "place_date": place_date(s.place or signing.place_text
-                                                  or signing.place, s.date or signing.date)
-                         if s in own else ""}
-                        for s in signing.signatories],
-    }
 
 
 def default_subtitle(muni: m.Municipality, doc: m.Document | None = None) -> str:

@@ -152,7 +152,12 @@ class Signing(Model):
         "Egen text för ort och datum, t.ex. 'Strängnäs kommun'; standard är place.",
         default=None)
     title_position: Literal["below", "above"] = d(
-        "Titeln under namnet (below, standard) eller ovanför (above).", default="below")
+        "Används inte längre: titeln står alltid under namnet (below, standard), en och "
+        "samma underskriftsdesign i alla dokument; läses men påverkar inte dokumenten.",
+        default="below")
+    party_labels: bool = d(
+        "Skriv 'För <part>' över varje parts underskrifter (standard). false bara för "
+        "att återge ett redan undertecknat dokument som saknar dem.", default=True)
     signatories: list[Signatory] = d(
         "Undertecknare i den ordning de visas; behövs bara när ett dokument har "
         "underskrifter (signatures).", default_factory=list)
@@ -402,7 +407,8 @@ class GroupBlock(Model):
 
 class SignaturesBlock(Model):
     signatures: Literal["lines", "dotted"] = d(
-        "Underskrifter här: 'lines' (linje) eller 'dotted' (prickad rad).")
+        "Underskrifter här: 'lines' eller 'dotted' (läses; båda ger samma heldragna "
+        "linje, en och samma underskriftsdesign i alla dokument).")
 
 
 Progress = Literal["planned", "ongoing", "done", "cancelled"]

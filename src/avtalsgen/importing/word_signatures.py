@@ -19,6 +19,8 @@ PLACE_DATE = re.compile(r"^(?P<place>[A-ZÅÄÖ][\w .'-]{0,60}?)[ ,]+(?:den )?(?
 _TITLE_WORDS = re.compile(r"chef|direktör|ordförande|råd\b|polis|kommun|ansvarig|samordnare|"
                           r"ledamot|sekreterare|borgmästare|LPO", re.IGNORECASE)
 MAX_LINE = 100
+# "För Luleå kommun" over a party's signatures (avtalsgen's block, style Signing Party).
+_PARTY = re.compile(r"^För [A-ZÅÄÖ][\w .,'&-]{1,80}$")
 
 
 def _para(body: list[Para | Table], j: int) -> Para | None:
@@ -50,13 +52,28 @@ def _is_place_date(p: Para | None) -> bool:
         PLACE_DATE.match(p.text.strip())))
 
 
+def _is_party(p: Para | None) -> bool:
+    return p is not None and (p.style == "signing party" or bool(_PARTY.match(p.text.strip())))
+
+
+def _after_party(body: list[Para | Table], j: int) -> int:
+    """Past a party's name over its signatures, when a place and date or a line follows."""
+    if _is_party(_para(body, j)):
+        k = _next(body, j + 1)
+        if _is_line(_para(body, k)) or _is_place_date(_para(body, k)):
+            return k
+    return j
+
+
 def is_signature_start(body: list[Para | Table], i: int) -> bool:
+    i = _after_party(body, i)
     p = _para(body, i)
     if p is None:
         return False
     if _is_line(p):
         return True
-    return _is_place_date(p) and _is_line(_para(body, _next(body, i + 1)))
+    # A place and date shared by the parties stands above the first party's name.
+    return _is_place_date(p) and _is_line(_para(body, _after_party(body, _next(body, i + 1))))
 
 
 def read_signatures(body: list[Para | Table], i: int) -> tuple[Any, int] | None:
@@ -64,18 +81,19 @@ def read_signatures(body: list[Para | Table], i: int) -> tuple[Any, int] | None:
     from .word_body import Unit
 
     place_date = None
-    j = i
+    j = _after_party(body, i)
     if not _is_line(_para(body, j)):
         place_date = _para(body, j).text.strip()  # type: ignore[union-attr]
-        j = _next(body, j + 1)
+        j = _after_party(body, _next(body, j + 1))
     people: list[dict[str, Any]] = []
     dotted = title_first = False
     while True:
         own = None
-        k = j
+        k = _after_party(body, j) if people else j
         if people and _is_place_date(_para(body, k)) and _is_line(
                 _para(body, _next(body, k + 1))):
             own = _para(body, k).text.strip()  # type: ignore[union-attr]
+            own = None if own == place_date else own  # the party's line, as the first's
             k = _next(body, k + 1)
         line = _para(body, k)
         if not _is_line(line):
