@@ -148,8 +148,8 @@ def describe(spec: str, root: Path) -> Side:
     if spec.lower().endswith(".docx"):
         return Side(path.name)
     if ":" in spec and not path.exists():
-        rev, _, folder = spec.partition(":")
-        return _commit_side(spec, rev, path=folder.strip("/") or ".")
+        rev, _, inside = spec.partition(":")
+        return _commit_side(spec, rev, path=inside.strip("/") or ".")
     from .validate import find_folder
 
     try:
@@ -168,7 +168,8 @@ def readable(docx: bytes, old: Side, new: Side) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(docx))
     root = etree.fromstring(source.read("word/document.xml"))
     for deleted in list(root.iter(f"{W}del")):
-        if deleted.getparent().tag == f"{W}rPr":  # a paragraph mark's: order is fixed
+        parent = deleted.getparent()
+        if parent is not None and parent.tag == f"{W}rPr":  # a paragraph mark's: fixed
             continue
         before = deleted.getprevious()
         while before is not None and before.tag == f"{W}ins":
@@ -179,7 +180,10 @@ def readable(docx: bytes, old: Side, new: Side) -> bytes:
     intro = etree.fromstring(
         f'<w:p xmlns:w="{W[1:-1]}"><w:r><w:rPr><w:i/></w:rPr>'
         f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
-    root.find(f"{W}body").insert(0, intro)
+    body = root.find(f"{W}body")
+    if body is None:
+        raise AvtalsgenError("the redline has no document body")
+    body.insert(0, intro)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():

@@ -43,15 +43,15 @@ def signatures_item(signing: m.Signing, parties: dict[str, str]) -> Item:
         group["signatories"].append({"name": person.name, "title": person.title,
                                      "party": person.party, "place_date": own,
                                      "last": False})
-    parties = list(groups.values())
-    if parties:
-        parties[-1]["signatories"][-1]["last"] = True
+    blocks = list(groups.values())
+    if blocks:
+        blocks[-1]["signatories"][-1]["last"] = True
     # The same place and date for every party stands once, above them all.
-    common = {g["place_date"] for g in parties}
-    shared = common.pop() if len(common) == 1 and len(parties) > 1 else ""
-    for group in parties:
+    common = {g["place_date"] for g in blocks}
+    shared = common.pop() if len(common) == 1 and len(blocks) > 1 else ""
+    for group in blocks:
         if shared:
             group["place_date"] = ""
         if not signing.party_labels:
             group["label"] = ""
-    return {"kind": "signatures", "place_date": shared, "parties": parties}
+    return {"kind": "signatures", "place_date": shared, "parties": blocks}
