@@ -34,6 +34,8 @@ from typing import Any
 
 import yaml
 
+from avtalsgen import model as m
+
 FOOTNOTE_MARK = "{fotnot}"
 FIELDS = ("background", "problem", "goals", "sub_goals", "commitments", "responsible",
           "timeline", "methods", "follow_up")
@@ -114,6 +116,7 @@ class _Printed:
     def __init__(self, folder: Path | None, muni: dict[str, Any],
                  stats: dict[str, Any]) -> None:
         self.folder, self.muni, self.stats = folder, muni, stats
+        self.statistics = _statistics(folder)
         self.signatures = False
         self.doc: dict[str, Any] = {}
 
@@ -209,7 +212,7 @@ class _Printed:
             elif "chart" in block:
                 facts |= chart_facts(block["chart"], self.stats)
             elif "measures" in block:
-                facts |= measures_facts(block["measures"])
+                facts |= measures_facts(block["measures"], self.statistics)
             elif "image" in block:
                 facts.add(("image", norm(block["image"].get("caption"))))
             elif "group" in block:
@@ -283,13 +286,35 @@ def _sums(table: dict[str, Any]) -> list[Any]:
     return [round(v, 9) if isinstance(v, float) else v for v in sums]
 
 
-def measures_facts(measures: dict[str, Any]) -> set[Fact]:
+def _statistics(folder: Path | None) -> Any:
+    """The folder's statistics as the model reads them (indicators too), or none."""
+    try:
+        data = _load(folder / "statistics.yaml") if folder is not None else None
+        return m.Statistics.model_validate(data or {})
+    except Exception:
+        return m.Statistics()
+
+
+def measures_facts(measures: dict[str, Any], statistics: Any = None) -> set[Fact]:
+    """Brå's table as it prints: the Mål, Vem and Uppföljning cells hold, besides the
+    text given, the measure's indicator, owner and progress (avtalsgen.indicators), which
+    an import reads back as text or as fields; either way the printed cells compare."""
+    from avtalsgen import indicators
+
+    stats = statistics if statistics is not None else m.Statistics()
     rows = []
     for cause in measures.get("causes") or []:
         for measure in cause.get("measures") or []:
+            try:
+                model = m.Measure.model_validate(measure)
+            except Exception:  # not valid: compare the text as written
+                goal, who, follow = (measure.get(k) for k in ("goal", "who", "follow_up"))
+            else:
+                goal = indicators.goal_text(model, stats)
+                who = indicators.who_text(model)
+                follow = indicators.follow_up_text(model)
             rows.append((norm(cause.get("cause")), norm(measure.get("measure")),
-                         norm(measure.get("goal")), norm(measure.get("when")),
-                         norm(measure.get("who")), norm(measure.get("follow_up"))))
+                         norm(goal), norm(measure.get("when")), norm(who), norm(follow)))
     return {("measures", tuple(rows))}
 
 

@@ -319,11 +319,50 @@ def _measure(texts: dict[str, str], notes: list[Msg]) -> dict[str, Any]:
     if status:
         out["status"] = STATUS[status.group(1).lower()]
         follow_up = follow_up[:status.start()].rstrip()
-    for key in ("goal", "when", "who"):
+    for key in ("goal", "when"):
         if texts[key]:
             out[key] = texts[key]
+    out.update(_owner(texts["who"]))
+    follow_up, went = _progress(follow_up)
     if follow_up:
         out["follow_up"] = follow_up
+    out.update(went)
     if "status" in out:
         out["status"] = out.pop("status")
     return out
+
+
+# What the action plan prints in the Vem and Uppföljning cells besides the text given
+# (indicators.who_text, follow_up_text), read back into the measure's own fields.
+_OWNER = re.compile(r"^(?:(?P<function>.+?) \((?P<party>kommunen|polisen)\)|"
+                    r"(?P<alone>Kommunen|Polisen))$")
+_PROGRESS = re.compile(r"^Genomförande: (Planerad|Pågår|Genomförd|Inställd)$", re.M)
+_PROGRESS_KEYS = {"Planerad": "planned", "Pågår": "ongoing", "Genomförd": "done",
+                  "Inställd": "cancelled"}
+
+
+def _owner(who: str) -> dict[str, str]:
+    """The Vem cell: the person named, then (last line) the owning function and party."""
+    lines = who.split("\n")
+    found = _OWNER.match(lines[-1].strip()) if lines else None
+    if found is None:
+        return {"who": who} if who else {}
+    party = (found.group("party") or found.group("alone") or "").lower()
+    out = {"party": "kommun" if party.startswith("kommun") else "polis"}
+    if found.group("function"):
+        out["function"] = found.group("function")
+    person = "\n".join(lines[:-1]).strip()
+    return {"who": person, **out} if person else out
+
+
+def _progress(follow_up: str) -> tuple[str, dict[str, str]]:
+    """The Uppföljning cell: how it is followed up, then 'Genomförande: …' and the
+    follow-up text."""
+    found = _PROGRESS.search(follow_up)
+    if found is None:
+        return follow_up, {}
+    went = {"progress": _PROGRESS_KEYS[found.group(1)]}
+    outcome = follow_up[found.end():].strip()
+    if outcome:
+        went["outcome"] = outcome
+    return follow_up[:found.start()].strip(), went
