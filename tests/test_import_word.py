@@ -779,7 +779,11 @@ def test_into_an_existing_municipality(tmp_path: Path) -> None:
     assert muni["documents"][-2:] == ["lagesbild-ekby-2023", "lagesbild-ekby-2023-2"]
     assert muni["kommun"]["name"] == "Ekby kommun"  # the parties are not touched
     stats_after = (folder / "statistics.yaml").read_text("utf-8")
-    assert stats_after.startswith(stats_text)  # comments kept, tables added at the end
+    # Comments and order kept: the file as it was stands in order, the new tables are
+    # added at the end of the tables (the indicators, after them, stay where they were).
+    lines = iter(stats_after.splitlines())
+    assert all(any(line == old for line in lines) for old in stats_text.splitlines())
+    assert stats_after.index("anmalda_brott_per_ar_2") < stats_after.index("indicators:")
     assert "- [Skadegörelse, 1046, 1105, 1187]" in stats_after
     tables = yaml.safe_load(stats_after)["tables"]
     for table_id, table in stats_before.items():
