@@ -5,12 +5,14 @@ approved commit."""
 from __future__ import annotations
 
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import git
 from docx import Document
+from lxml import etree
 
 from avtalsgen import approvals
 from avtalsgen.build import init_municipality, load, render_bundle, start_next_year
@@ -129,3 +131,34 @@ def test_the_command(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                           env={"LANG": "sv_SE.UTF-8", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert "uppfoljning-2025" in done.stdout and "testby-2025" in done.stdout
+
+
+def test_the_redline_against_last_years_tag(repo: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The year moved on and a change made after it, as tracked changes against the
+    tag; last year's approved version renders although the example's placeholders
+    would keep it from a final render today."""
+    monkeypatch.chdir(repo)
+    avtalsgen = str(Path(__file__).parents[1] / ".venv" / "bin" / "avtalsgen")
+    env = {"LANG": "sv_SE.UTF-8", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([avtalsgen, "next-year", "testby"], capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    plan = repo / "municipalities" / "testby" / "handlingsplan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace(
+        "Fältassistenter i centrum", "Fältassistenter i centrum och vid stationen"),
+        encoding="utf-8")
+    out = tmp_path / "redline.docx"
+    done = subprocess.run([avtalsgen, "diff", "testby-2025:municipalities/testby", "testby",
+                           "--doc", "handlingsplan", "-o", str(out)], capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as docx:
+        body = etree.fromstring(docx.read("word/document.xml"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    inserted = ["".join(e.itertext()) for e in body.iter(f"{w}ins")]
+    deleted = ["".join(e.itertext()) for e in body.iter(f"{w}del")]
+    assert "2026" in inserted and "2025" in deleted  # the year, in the title and plan
+    assert any("vid stationen" in text for text in inserted)
+    assert any("Öppna fritidsgården" in text for text in deleted)  # done, left the plan
+    assert any("Godkänd för kommunen" in text for text in deleted)  # approvals cleared
