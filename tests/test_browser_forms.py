@@ -12,10 +12,10 @@ every save of "Kommunens uppgifter" conflicted; in-process tests post in their o
 order and did not see it.)
 
 Forms the browser's own validation blocks unchanged (a required empty field or file)
-are skipped and counted, and so are buttons that remove, log out, approve or change
-the structure by design (the outline's commands). The crawl runs on the local editor
-and on the shared server as an editor and approver; there, approving an unchanged
-page is checked on its own.
+are skipped and counted, and so are buttons that remove, log out, approve, start the
+next year or change the structure by design (the outline's commands). The crawl runs
+on the local editor and on the shared server as an editor and approver; there,
+approving an unchanged page is checked on its own.
 
 Run with `pytest -m browser tests/test_browser_forms.py -s` to see the table of pages
 and forms. Without Chromium or Playwright the tests are skipped locally and fail on
@@ -55,7 +55,7 @@ MIN_PAGES, MIN_SUBMITTED = 10, 8
 # What a person must not see after submitting an unchanged form.
 ERROR_TEXTS = ("Någon annan har sparat", "Något gick fel", "Sidan finns inte")
 # Buttons never pressed by the unchanged-submit crawl.
-NEVER = re.compile(r"^(Ta bort|Logga ut|Godkänn)", re.IGNORECASE)
+NEVER = re.compile(r"^(Ta bort|Logga ut|Godkänn|Påbörja nästa år)", re.IGNORECASE)
 # The first submit button of a form that saves (or submits) what the form shows.
 SAVES = re.compile(r"^(Spara|Logga in|Markera som slutlig)")
 

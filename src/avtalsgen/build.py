@@ -315,12 +315,13 @@ def init_municipality(slug: str, root: Path = DEFAULT_ROOT, name: str | None = N
 
 
 def start_next_year(target: str | Path, root: Path = DEFAULT_ROOT, *,
-                    author: str = "avtalsgen") -> NextYear:
-    """Start next year's draft of a municipality in one git commit (see cycle.py)."""
+                    author: str = "avtalsgen", seen: int | None = None) -> NextYear:
+    """Start next year's draft of a municipality in one git commit (see cycle.py);
+    seen: the year the caller was shown, refused once it has been followed up."""
     from .cycle import next_year
     from .validate import find_folder
 
-    return next_year(find_folder(str(target), root), author=author)
+    return next_year(find_folder(str(target), root), author=author, seen=seen)
 
 
 def _render_one(target: str, options: Options, root: Path) -> Outcome:

@@ -60,17 +60,25 @@ def plan_year(bundle: Bundle) -> int:
         "next one")))])
 
 
-def next_year(folder: Path, *, author: str = "avtalsgen") -> NextYear:
-    """Start next year's draft of the municipality in folder (see the module)."""
+def next_year(folder: Path, *, author: str = "avtalsgen",
+              seen: int | None = None) -> NextYear:
+    """Start next year's draft of the municipality in folder (see the module). seen:
+    the year the caller was shown (the editor's button), refused once that year has
+    been followed up, so a second press never moves the plan on two years."""
     folder = Path(folder)
     bundle = load_municipality(folder)
     year = plan_year(bundle)
     result = NextYear(year, follow_up=FOLLOW_UP_NAME.format(year=year))
-    if (folder / f"{result.follow_up}.yaml").exists() or \
-            result.follow_up in bundle.municipality.documents:
-        raise ConfigError([Problem(folder / f"{result.follow_up}.yaml", None, "", Msg(N_(
-            "the year {year} has already been followed up; next year has been started"),
-            year=year))])
+    for asked in dict.fromkeys(y for y in (seen, year) if y is not None):
+        done = FOLLOW_UP_NAME.format(year=asked)
+        if (folder / f"{done}.yaml").exists() or done in bundle.municipality.documents:
+            raise ConfigError([Problem(folder / f"{done}.yaml", None, "", Msg(N_(
+                "the year {year} has already been followed up; next year has been "
+                "started"), year=asked))])
+    if seen is not None and seen != year:
+        raise ConfigError([Problem(folder / MUNICIPALITY_FILE, None, "documents", Msg(N_(
+            "the action plan is now for {year}, not {seen}: look at it again before "
+            "starting the next year"), year=year, seen=seen))])
     result.tag = _tag(folder, bundle, year)
     with store.transaction(folder):
         writes: dict[Path, bytes] = {}

@@ -35,7 +35,16 @@ from starlette.types import Receive, Scope, Send
 from .. import __version__
 from ..pdf import WarmConverter
 from . import auth, fairness, formfields, names, security
-from .views import documents, imports, login, municipalities, preview, review, statement
+from .views import (
+    documents,
+    imports,
+    login,
+    municipalities,
+    nextyear,
+    preview,
+    review,
+    statement,
+)
 from .views.common import public_detail
 
 if TYPE_CHECKING:
@@ -141,6 +150,7 @@ def create_app(root: Path, accounts: Accounts | None = None,
         Route("/k/{slug}/slutlig", review.mark_final, methods=["POST"]),
         Route("/k/{slug}/godkann", review.approve, methods=["POST"]),
         Route("/k/{slug}/ateroppna", review.reopen, methods=["POST"]),
+        Route("/k/{slug}/nasta-ar", nextyear.start, methods=["POST"]),
         Route("/logga-in", login.login_page, methods=["GET"]),
         Route("/logga-in", login.login, methods=["POST"]),
         Route("/logga-ut", login.logout, methods=["POST"]),

@@ -18,6 +18,7 @@ from ...importing import review as import_review
 from ...messages import SWEDISH, tr
 from ...model import SLUG_PATTERN
 from ..auth import safe_next
+from . import nextyear
 from .common import (
     MAX_NAME,
     NAME_COOKIE,
@@ -108,6 +109,7 @@ def show(request: Request) -> Response:
     return page(request, "municipality.html", m=info, history=history,
                 saved=request.query_params.get("sparat"), review=review,
                 can_edit=review["can_edit"], review_notes=to_check, slug=folder.name,
+                next_year=nextyear.offer(info.get("bundle")),
                 year=year_steps(info, state, history, shared(request), len(to_check)))
 
 
