@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Regenerate the page images in docs/pages/ that the README shows.
 
-Renders the seed municipalities and the `init` example, converts them to PDF with
-LibreOffice and rasterises chosen pages with pdftoppm (poppler-utils). Nothing in
-docs/pages is drawn by hand.
+Renders the seed municipalities and the `init` example, and the follow-up document
+`avtalsgen next-year` makes from the example (in a temporary git repository), converts
+them to PDF with LibreOffice and rasterises chosen pages with pdftoppm (poppler-utils).
+Nothing in docs/pages is drawn by hand.
 
     .venv/bin/python tools/page_images.py
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "pages"
 DPI = 50
+NEXT_YEAR = "exempelby-nasta-ar"  # the `init` example after `avtalsgen next-year`
+GIT = {"GIT_AUTHOR_NAME": "avtalsgen", "GIT_AUTHOR_EMAIL": "avtalsgen@example.invalid",
+       "GIT_COMMITTER_NAME": "avtalsgen", "GIT_COMMITTER_EMAIL": "avtalsgen@example.invalid"}
 # (municipality, document, page, what it shows)
 PAGES = [
     ("lulea", "verksamhetsplan", 1, "försättssida"),
@@ -26,12 +31,13 @@ PAGES = [
     ("skelleftea", "underlag", 5, "diagram"),
     ("strangnas", "samverkansoverenskommelse", -1, "handlingsplan i tabell"),
     ("exempelby", "handlingsplan", 2, "handlingsplan"),
+    (NEXT_YEAR, "uppfoljning-2025", 2, "uppföljning"),
 ]
 
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
-    from avtalsgen.build import Options, init_municipality, render_many
+    from avtalsgen.build import Options, init_municipality, render_many, start_next_year
     from avtalsgen.pdf import convert
 
     soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
@@ -42,6 +48,11 @@ def main() -> int:
         root, out = Path(tmp) / "municipalities", Path(tmp) / "output"
         shutil.copytree(ROOT / "municipalities", root)
         init_municipality("exempelby", root, "Exempelby")
+        init_municipality(NEXT_YEAR, root, "Exempelby")
+        os.environ.update(GIT)
+        for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "Exempel"]):
+            subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+        start_next_year(NEXT_YEAR, root)
         outcomes = render_many(sorted({slug for slug, *_ in PAGES}), Options(out_dir=out),
                                root=root)
         for outcome in outcomes:
