@@ -196,6 +196,10 @@ class Journey:
         self.actions += 1
         target.click(**kwargs)
 
+    def select(self, target: Any, value: str) -> None:
+        self.actions += 1
+        target.select_option(value)
+
     def fill(self, target: Any, text: str) -> None:
         self.actions += 1
         target.fill(text)
@@ -556,6 +560,11 @@ def year(j: Journey, server: Server, page: Any, polis: Any, word: Path, tmp: Pat
             j.type(page, MEASURE[key])
         j.press(page, "Tab")
         j.press(page, "ArrowDown")  # the status
+        # Brå's model: every measure has an owner (party and function) and a measurable
+        # indicator; the plan's checks refuse a final version without them.
+        j.select(page.locator(f'[name="{plan}[2].party"]'), "kommun")
+        j.fill(page.locator(f'[name="{plan}[2].function"]'), "Trygghetssamordnare")
+        j.fill(page.locator(f'[name="{plan}[2].indicator"]'), "besokare")
         with j.no_page_load(page, "removing a measure in Brå's grid"):
             j.click(page.get_by_role("button", name=re.compile(
                 r"Ta bort åtgärd 2 \(Fältassistenter i centrum\)")))
