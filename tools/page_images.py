@@ -32,6 +32,7 @@ PAGES = [
     ("strangnas", "samverkansoverenskommelse", -1, "handlingsplan i tabell"),
     ("exempelby", "handlingsplan", 2, "handlingsplan"),
     (NEXT_YEAR, "uppfoljning-2025", 2, "uppföljning"),
+    (NEXT_YEAR, "uppfoljning-2025", 3, "indikatorer år för år"),
 ]
 
 

@@ -156,7 +156,7 @@ class _Builder:
                 item.update(self.floats.table(block.caption))
             self.items.append(item)
         elif isinstance(block, m.ChartBlock):
-            self.chart(block.chart)
+            self.items.append(self.chart(block.chart))
         elif isinstance(block, m.ImageBlock):
             self.picture(block.image)
         elif isinstance(block, m.GroupBlock):
@@ -165,7 +165,7 @@ class _Builder:
             self.items.append(signatures_item(self.muni.signing, {
                 "kommun": self.muni.kommun.name, "polis": self.muni.polis.name}))
         elif isinstance(block, m.MeasuresBlock) and doc is not None and doc.type == "follow_up":
-            self.items.extend(followup.items(block.measures, self.stats))
+            self.items.extend(followup.items(block.measures, self.stats, self.chart))
         elif isinstance(block, m.MeasuresBlock):
             self.items.append(measures_item(block.measures, self.stats))
         elif isinstance(block, m.PageBreakBlock):
@@ -173,10 +173,11 @@ class _Builder:
         else:  # pragma: no cover - the model admits no other block
             raise TypeError(f"unknown block {block!r}")
 
-    def chart(self, chart: m.Chart) -> None:
-        table = self.stats.tables[chart.table]
+    def chart(self, chart: m.Chart, table: m.Table | None = None) -> Item:
+        """A chart's item, the next figure; table: its data, else the statistics'."""
+        table = table or self.stats.tables[chart.table]
         text = chart.caption + (f" {SAMPLE_MARK}" if table.sample_data else "")
-        self.items.append({
+        return {
             "kind": "chart",
             "chart": chart.model_dump(),
             "table": table.model_dump(),
@@ -184,7 +185,7 @@ class _Builder:
             "shape": CHART_NAMES[chart.kind],  # the picture's name in Word: what it was
             "alt": chart.alt + (f" {SAMPLE_MARK}" if table.sample_data else ""),
             "notes": chart_notes(chart, table),
-        })
+        }
 
     def picture(self, image: m.Image) -> None:
         self.items.append({"kind": "picture", "file": image.file, "width": image.width,

@@ -5,12 +5,15 @@ target), and what is carried into next year."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import model as m
+from .formatting import EN_DASH, tal
 from .indicators import (
     NO_PROGRESS,
     PROGRESS,
+    history,
     indicator_line,
     numbered_measures,
     owner_text,
@@ -64,13 +67,64 @@ def measure_rows(measures: m.Measures, stats: m.Statistics) -> Item:
                   weights=[7, 22, 16, 11, 24, 20])
 
 
-def items(measures: m.Measures, stats: m.Statistics) -> list[Item]:
-    """The follow-up of one measure table, as body items."""
+def indicator_charts(measures: m.Measures, stats: m.Statistics
+                     ) -> list[tuple[m.Chart, m.Table]]:
+    """A line chart of each indicator the measures name that has two years or more in
+    its statistics table row, with the table it is drawn from (the row alone)."""
+    out: list[tuple[m.Chart, m.Table]] = []
+    seen: set[str] = set()
+    for _n, _cause, measure, _path in numbered_measures(measures):
+        name = measure.indicator or ""
+        indicator = stats.indicators.get(name)
+        years = history(indicator, stats) if indicator is not None else []
+        if indicator is None or name in seen or len(years) < 2 or \
+                stats.tables[indicator.table or ""].unit == "text":
+            continue
+        seen.add(name)
+        source = stats.tables[indicator.table or ""]
+        rates = per_thousand(years, stats) if source.unit == "number" else []
+        per = ", per 1\u00a0000 invånare" if len(rates) >= 2 else ""
+        years = rates if per else years
+        population = stats.tables.get(stats.population or "")
+        table = m.Table(columns=["År", *(str(r.year) for r in years)],
+                        rows=[[indicator.what, *(r.value for r in years)]],
+                        unit=source.unit, decimals=1 if per else source.decimals,
+                        source=indicator.source or source.source,
+                        sample_data=source.sample_data or bool(
+                            per and population and population.sample_data))
+        first, last = years[0], years[-1]
+        alt = (f"Linjediagram: {indicator.what}{per} år för år, från {tal(first.value)} "
+               f"({first.year}) till {tal(last.value)} ({last.year}).")
+        caption = f"{indicator.what}{per}, {first.year}{EN_DASH}{last.year}"
+        out.append((m.Chart(table=name, kind="line", alt=alt, caption=caption), table))
+    return out
+
+
+def per_thousand(years: list[m.Reading], stats: m.Statistics) -> list[m.Reading]:
+    """The readings per 1 000 inhabitants, for the years the population table (its first
+    row) gives; none without a population table."""
+    table = stats.tables.get(stats.population or "")
+    if table is None or not table.rows:
+        return []
+    people = {r.year: r.value for r in history(
+        m.Indicator(what="Folkmängd", table=stats.population, row=str(table.rows[0][0])), stats)}
+    return [m.Reading(value=round(r.value * 1000 / people[r.year], 1), year=r.year)
+            for r in years if people.get(r.year)]
+
+
+def items(measures: m.Measures, stats: m.Statistics,
+          chart: Callable[[m.Chart, m.Table], Item] | None = None) -> list[Item]:
+    """The follow-up of one measure table, as body items; chart(chart, table) makes a
+    chart's item (numbered as a figure), one per indicator with years of data."""
     going_on = [f"{number} {measure.measure} ({progress_text(measure).lower()})"
                 for number, _c, measure, _p in numbered_measures(measures) if carried(measure)]
     out = [{"kind": "label", "text": "Sammanfattning"}, summary(measures),
-           {"kind": "label", "text": "Åtgärderna"}, measure_rows(measures, stats),
-           {"kind": "label", "text": "Förs vidare till nästa år"}]
+           {"kind": "label", "text": "Åtgärderna"}, measure_rows(measures, stats)]
+    charts = indicator_charts(measures, stats) if chart is not None else []
+    if chart is not None and charts:
+        out.append({"kind": "label", "text": "Indikatorerna år för år"})
+        out += [chart(c, t) for c, t in charts]
+    out.append({"kind": "label", "text": "Förs vidare till nästa år"})
     if going_on:
         out += [{"kind": "bullet", "text": text, "style": "normal", "footnote": None}
                 for text in going_on]

@@ -764,3 +764,16 @@ class Statistics(Model):
     indicators: dict[Id, Indicator] = d(
         "Indikatorer efter namn: vad åtgärderna mäts med, utgångsläge och mål.",
         default_factory=dict)
+    population: Id | None = d(
+        "Tabellen med kommunens folkmängd år för år (kolumnerna är år; första raden): "
+        "indikatorer som räknar antal visas i uppföljningens diagram per 1 000 invånare.",
+        default=None)
+
+    @model_validator(mode="after")
+    def _population_table(self) -> Statistics:
+        if self.population is not None and self.population not in self.tables:
+            _field_errors("Statistics", [InitErrorDetails(
+                type=PydanticCustomError("no_table", "no table {name!r} in statistics.yaml",
+                                         {"name": self.population}),
+                loc=("population",), input=self.population)])
+        return self

@@ -50,6 +50,7 @@ TYPES: dict[str, str] = {
                      "signatures, measures, page_break"),
     "from_and_columns": N_("give either from (a spreadsheet) or {typed}, not both"),
     "stacked_not_bar": N_("only a bar chart can be stacked (kind is {kind})"),
+    "no_table": N_("no table {name!r} in statistics.yaml"),
 }
 OTHER = N_("invalid value (got {value}): {detail}")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")

@@ -52,6 +52,7 @@ LABELS: dict[str, str] = {
     "indicator": "Indikator (id)", "what": "Vad som mäts", "baseline": "Utgångsläge",
     "current": "Senaste mätning", "target": "Målvärde", "value": "Värde", "year": "År",
     "progress": "Genomförande", "outcome": "Uppföljningstext",
+    "population": "Folkmängd år för år (tabell-id)",
 }
 # (model, property) where the same name means something else.
 CONTEXT_LABELS: dict[tuple[str, str], str] = {
