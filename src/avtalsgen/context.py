@@ -170,6 +170,9 @@ class _Builder:
             self.items.append(measures_item(block.measures, self.stats))
         elif isinstance(block, m.PageBreakBlock):
             self.items.append({"kind": "page_break"})
+        elif isinstance(block, m.IndicatorsBlock):
+            names = list(block.indicators) or list(self.stats.indicators)  # []: all
+            self.items += [self.chart(c, t) for c, t in followup.charts_of(names, self.stats)]
         else:  # pragma: no cover - the model admits no other block
             raise TypeError(f"unknown block {block!r}")
 

@@ -71,10 +71,16 @@ def indicator_charts(measures: m.Measures, stats: m.Statistics
                      ) -> list[tuple[m.Chart, m.Table]]:
     """A line chart of each indicator the measures name that has two years or more in
     its statistics table row, with the table it is drawn from (the row alone)."""
+    return charts_of([measure.indicator or "" for _n, _cause, measure, _path
+                      in numbered_measures(measures)], stats)
+
+
+def charts_of(names: list[str], stats: m.Statistics) -> list[tuple[m.Chart, m.Table]]:
+    """A line chart of each named indicator with two years or more of data, once each,
+    per 1 000 inhabitants where the statistics name a population table."""
     out: list[tuple[m.Chart, m.Table]] = []
     seen: set[str] = set()
-    for _n, _cause, measure, _path in numbered_measures(measures):
-        name = measure.indicator or ""
+    for name in names:
         indicator = stats.indicators.get(name)
         years = history(indicator, stats) if indicator is not None else []
         if indicator is None or name in seen or len(years) < 2 or \

@@ -481,6 +481,13 @@ class PageBreakBlock(Model):
     page_break: Literal[True] = d("Ny sida här.")
 
 
+class IndicatorsBlock(Model):
+    indicators: list[Id] = d(
+        "Ett linjediagram per indikator år för år, för indikatorerna som nämns här (en tom "
+        "lista: alla indikatorer i statistiken med minst två års värden); per 1 000 "
+        "invånare när statistiken anger en folkmängdstabell.")
+
+
 def _block_kind(value: Any) -> str | None:
     if isinstance(value, str):
         return "plain"
@@ -509,6 +516,7 @@ Block = Annotated[
         | Annotated[SignaturesBlock, Tag("signatures")]
         | Annotated[MeasuresBlock, Tag("measures")]
         | Annotated[PageBreakBlock, Tag("page_break")]
+        | Annotated[IndicatorsBlock, Tag("indicators")]
     ),
     Discriminator(
         _block_kind,
@@ -516,12 +524,12 @@ Block = Annotated[
         custom_error_message=(
             "a block is text, or a mapping with one of the keys: text, heading, bullets, "
             "numbered, label, clause, table, chart, image, group, signatures, measures, "
-            "page_break"),
+            "page_break, indicators"),
     ),
 ]
 # "text" last: a clause block may carry its own `text:` wording.
 BLOCK_KEYS = ("clause", "heading", "bullets", "numbered", "label", "table", "chart", "image",
-              "group", "signatures", "measures", "page_break", "text")
+              "group", "signatures", "measures", "page_break", "indicators", "text")
 
 
 # --- organisation ---------------------------------------------------------------

@@ -290,6 +290,13 @@ def _cross_references(folder: Path, muni: m.Municipality, stats: m.Statistics,
                 if problem:
                     report(("chart", "table"), Msg(N_("table {name!r}: {problem}"),
                                                    name=block.chart.table, problem=problem))
+        elif isinstance(block, m.IndicatorsBlock):
+            for n, name in enumerate(block.indicators):
+                if name not in stats.indicators:
+                    report(("indicators", n), _no_such(
+                        N_("no indicator {name!r} in statistics.yaml"),
+                        N_("no indicator {name!r} in statistics.yaml (did you mean "
+                           "{close!r}?)"), name, stats.indicators))
         elif isinstance(block, m.ClauseBlock):
             if block.clause not in library:
                 report(("clause",), _no_such(

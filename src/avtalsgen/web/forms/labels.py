@@ -96,6 +96,9 @@ HELP: dict[str | tuple[str, str], str] = {
     "clause": "Vilken standardtext ur textbiblioteket som används.",
     "toc_levels": "Hur många rubriknivåer innehållsförteckningen visar.",
     "table": "Vilken av kommunens tabeller (under Statistik) som visas.",
+    ("IndicatorsBlock", "indicators"): "Ett diagram år för år per indikator som nämns här, "
+                                       "med dess korta namn ur statistiken. Ingen nämnd: "
+                                       "alla indikatorer med minst två års värden.",
     "kommun": "", "polis": "", "period": "", "validity": "Exakta datum då överenskommelsen "
     "gäller, om de behövs utöver perioden.",
     "demonym": "Hur invånarna kallas (bara för kommunen).",
@@ -155,6 +158,7 @@ VARIANT_LABELS: dict[str, str] = {
     "clause": "Standardtext (clause)", "table": "Tabell", "chart": "Diagram",
     "image": "Bild", "group": "Grupp", "signatures": "Underskrifter",
     "measures": "Åtgärdstabell (Brå)", "page_break": "Sidbrytning",
+    "indicators": "Indikatorer år för år",
 }
 # A list item that is text or text with a footnote (bullets, goals): not a paragraph.
 ITEM_VARIANT_LABELS = {"plain": "Text", "text": "Text med fotnot"}
