@@ -176,18 +176,38 @@ def validate(targets: tuple[str, ...], final: bool, root: Path) -> None:
 @click.option("--name", help="The municipality's name, e.g. 'Piteå' (default: from SLUG).")
 @ROOT_OPTION
 def init(slug: str, name: str | None, root: Path) -> None:
-    """Create municipalities/SLUG from a commented example that renders as is."""
+    """Create municipalities/SLUG from a commented example that renders as is (and
+    commit it, when the folder is in a git repository)."""
+    from . import store
     from .build import init_municipality, load
     from .errors import AvtalsgenError
 
     try:
         folder = init_municipality(slug, root, name)
         bundle = load(slug, root)
+        # In git, one commit as the editor's "Skapa kommun" makes: the history then has
+        # every file from the first version on (comparisons need the whole folder).
+        store.commit(folder, [folder], author=_git_user(),
+                     message=f"Ny kommun {bundle.municipality.kommun.name} skapad från "
+                             "exemplet")
     except AvtalsgenError as e:
         _fail(e)
     _say(Msg("created {folder} with {n} documents: {documents}", folder=folder,
              n=len(bundle.documents), documents=", ".join(bundle.documents)))
     _say(Msg("next: edit the YAML files, then `avtalsgen render {slug}`", slug=slug))
+
+
+def _git_user() -> str:
+    """The name git would commit under here, else the login name."""
+    import getpass
+    import subprocess
+
+    try:
+        found = subprocess.run(["git", "config", "user.name"], capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        found = ""
+    return found or getpass.getuser()
 
 
 @main.command("next-year")
