@@ -102,13 +102,17 @@ def test_the_document_page_edits_a_section_in_place(page: Any,
     heading = part.locator(".doc-h").first
     old = heading.inner_text().strip()
     page.on("framenavigated", lambda frame: loads.append(frame.url))
-    part.locator("p").nth(1).click()
+    clicked = part.locator("p").nth(1)
+    said = " ".join(clicked.inner_text().split())
+    clicked.click()
     form = page.locator(".in-place form.editor")
     expect(form).to_be_visible()
     assert loads == [], loads
     field = form.locator('[name="sections[1].sections[0].heading"]')
     expect(field).to_have_value(old)
     assert focused_name(page).startswith("sections[1]"), focused_name(page)
+    # The cursor is in the paragraph that was clicked, not the section's first field.
+    assert " ".join(page.evaluate("document.activeElement.value").split()) == said
     field.fill("Brottsutvecklingen i kommunen")
     with page.expect_navigation():
         form.get_by_role("button", name="Spara").first.click()

@@ -142,7 +142,19 @@ document.addEventListener("keydown", (event) => {
 // "Ändra avsnittet" link opens that section's fields right there; "Spara" saves and
 // shows the document again at that place. Without this file the link opens the
 // section's own page.
-async function openInPlace(part) {
+// The control holding the text that was clicked (a paragraph, a list item, a heading),
+// so the cursor lands where the person pointed, not in the section's first field.
+function controlOf(form, clicked) {
+  const wanted = (clicked || "").replace(/\s+/g, " ").trim();
+  if (!wanted) { return null; }
+  const controls = Array.from(form.querySelectorAll("textarea, input[type=text], input:not([type])"));
+  const same = (c) => c.value.replace(/\s+/g, " ").trim();
+  return controls.find((c) => same(c) === wanted) ||
+    controls.find((c) => same(c).length > 3 && wanted.includes(same(c))) ||
+    controls.find((c) => same(c).length > 3 && same(c).includes(wanted.slice(0, 60))) || null;
+}
+
+async function openInPlace(part, clicked) {
   if (part.nextElementSibling && part.nextElementSibling.matches(".in-place")) { return; }
   const url = part.dataset.edit;
   const response = await fetch(url, { credentials: "same-origin" });
@@ -168,7 +180,9 @@ async function openInPlace(part) {
   box.append(form, close);
   part.hidden = true;
   part.after(box);
-  (firstControl(form, "") || form).focus();
+  const target = controlOf(form, clicked) || firstControl(form, "") || form;
+  target.focus();
+  target.scrollIntoView({ block: "center" });
 }
 
 document.addEventListener("click", (event) => {
@@ -178,7 +192,9 @@ document.addEventListener("click", (event) => {
   if (link && !link.matches(".doc-edit")) { return; }
   if (window.getSelection && String(window.getSelection()).length > 0 && !link) { return; }
   event.preventDefault();
-  openInPlace(part).catch(() => window.location.assign(part.dataset.edit));
+  const shown = event.target.closest("p, li, td, th, figcaption");
+  const clicked = shown && !link ? shown.innerText.replace(/^\s*[\d.]+\s+/, "") : "";
+  openInPlace(part, clicked).catch(() => window.location.assign(part.dataset.edit));
 });
 
 // Saving an in-place form: back to the document at the part just saved.
