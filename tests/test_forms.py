@@ -304,7 +304,7 @@ def test_every_block_kind_is_offered() -> None:
     assert set(m.BLOCK_KEYS) | {"plain"} <= set(kinds)
     html = str(forms.render("section", {"heading": "A", "content": ["x"]}))
     for word in ("Stycke", "Text med fotnot", "Underrubrik", "Punktlista", "Numrerad lista",
-                 "Etikett", "Standardtext (clause)", "Tabell", "Diagram", "Bild", "Grupp",
+                 "Etikett", "Standardtext", "Tabell", "Diagram", "Bild", "Grupp",
                  "Underskrifter", "Åtgärdstabell (Brå)", "Sidbrytning"):
         assert f">{word}</option>" in html
 

@@ -40,7 +40,7 @@ LABELS: dict[str, str] = {
     "methods": "Metod", "follow_up": "Uppföljning", "labels": "Egna ord framför fälten",
     "continue": "Fortsätt numreringen", "format": "Format", "text": "Text",
     "footnote": "Fotnot", "style": "Stil", "bullets": "Punkter", "numbered": "Punkter",
-    "clause": "Standardtext (nyckel)", "params": "Parametrar", "table": "Tabell (id)",
+    "clause": "Standardtext", "params": "Parametrar", "table": "Tabell",
     "caption": "Bildtext", "column_styles": "Stil per kolumn", "chart": "Diagram",
     "kind": "Diagramtyp", "alt": "Alternativtext", "series": "Serier", "image": "Bild",
     "stacked": "Staplade staplar", "render": "Diagrammet som",
@@ -52,7 +52,7 @@ LABELS: dict[str, str] = {
     "indicator": "Indikator (id)", "what": "Vad som mäts", "baseline": "Utgångsläge",
     "current": "Senaste mätning", "target": "Målvärde", "value": "Värde", "year": "År",
     "progress": "Genomförande", "outcome": "Uppföljningstext",
-    "population": "Folkmängd år för år (tabell-id)",
+    "population": "Folkmängd år för år (tabell)",
 }
 # (model, property) where the same name means something else.
 CONTEXT_LABELS: dict[tuple[str, str], str] = {
@@ -117,6 +117,17 @@ HELP: dict[str | tuple[str, str], str] = {
     "closing": "Text som står efter sista avsnittet.",
     "appendices": "Andra dokument som följer med som bilagor (Bilaga 1, 2 …).",
     "tables": "Tabellerna som dokumentens tabeller och diagram visar.",
+    "unit": "Vad tabellens värden är: antal, procent eller text.",
+    ("Total", "values"): "Summorna så som källan anger dem, om de finns; lämna tomt om "
+                         "källan inte anger någon summa.",
+    "party_labels": "Om varje parts underskrifter står under ”För kommunen” och ”För "
+                    "polisen”. Stäng av bara för att återge ett publicerat dokument som "
+                    "saknade dem.",
+    ("ClauseBlock", "clause"): "Vilken standardtext ur textbiblioteket som används.",
+    ("ClauseBlock", "text"): "Egen lydelse i stället för standardtexten, ett stycke per rad "
+                             "i listan.",
+    "population": "Tabellen vars första rad är folkmängden år för år; då visas antal per "
+                  "1 000 invånare.",
     ("Table", "from"): "Läs tabellens kolumner och rader ur ett kalkylark eller en CSV-fil i "
                        "stället för att skriva in dem; filen läses varje gång dokumenten tas "
                        "fram.",
@@ -155,7 +166,7 @@ KEY_LABELS = {"tables": "Kort namn (dokumenten hänvisar till tabellen med det)"
 VARIANT_LABELS: dict[str, str] = {
     "plain": "Stycke", "text": "Text med fotnot", "heading": "Underrubrik",
     "bullets": "Punktlista", "numbered": "Numrerad lista", "label": "Etikett",
-    "clause": "Standardtext (clause)", "table": "Tabell", "chart": "Diagram",
+    "clause": "Standardtext", "table": "Tabell", "chart": "Diagram",
     "image": "Bild", "group": "Grupp", "signatures": "Underskrifter",
     "measures": "Åtgärdstabell (Brå)", "page_break": "Sidbrytning",
     "indicators": "Indikatorer år för år",
