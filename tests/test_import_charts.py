@@ -165,13 +165,14 @@ def test_a_chart_and_its_table_share_their_data(tmp_path: Path) -> None:
     _report, again, name = imported_again(source, tmp_path / "ekby")
     stats = yaml_of(tmp_path / "ekby" / "statistics.yaml")["tables"]
     blocks = chart_blocks(yaml_of(tmp_path / "ekby" / f"{name}.yaml"))
-    bar, _line, pie = blocks
+    bar, _line, pie, *indicators = blocks  # and a line chart per indicator with years
+    assert len(indicators) == 2
     # The Word table's one title, its numbered caption "Tabell 1. Anmälda brott per år".
     document = yaml_of(tmp_path / "ekby" / f"{name}.yaml")
     assert [t.get("caption") for t in table_blocks(document) if t["table"] == bar["table"]] \
         == ["Anmälda brott per år"]
     assert stats[bar["table"]]["source"] == "Polismyndigheten"
-    assert pie.get("series", "rows") == "rows" and len(stats) == 3
+    assert pie.get("series", "rows") == "rows" and len(stats) == 3 + len(indicators)
     assert [c["part"] for c in charts(again)] == [c["part"] for c in charts(source)]
 
 

@@ -211,6 +211,8 @@ class _Printed:
                     facts |= table_facts(table, block.get("caption"))
             elif "chart" in block:
                 facts |= chart_facts(block["chart"], self.stats)
+            elif "indicators" in block:  # a line chart per indicator, as it prints
+                facts |= indicator_facts(block["indicators"], self.statistics)
             elif "measures" in block:
                 facts |= measures_facts(block["measures"], self.statistics)
             elif "image" in block:
@@ -254,6 +256,16 @@ def chart_facts(chart: dict[str, Any], stats: dict[str, Any]) -> set[Fact]:
         series = tuple((row[0], tuple(zip(columns[1:], row[1:], strict=False)))
                        for row in rows)
     return {("chart", chart.get("kind"), norm(chart.get("caption")), series)}
+
+
+def indicator_facts(names: list[str], statistics: Any) -> set[Fact]:
+    """An indicators block's charts (avtalsgen.followup.charts_of), each as a chart."""
+    from avtalsgen.followup import charts_of
+
+    facts: set[Fact] = set()
+    for chart, table in charts_of(list(names) or list(statistics.indicators), statistics):
+        facts |= chart_facts(chart.model_dump(), {chart.table: table.model_dump()})
+    return facts
 
 
 def table_facts(table: dict[str, Any], caption: str | None = None) -> set[Fact]:
