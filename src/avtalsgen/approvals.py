@@ -20,11 +20,10 @@ exists, only the approvals count.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,15 +152,6 @@ def state(folder: Path, declared_final: bool = False) -> State:
 # changing the record: each change one commit, under the repository's lock
 
 
-@contextlib.contextmanager
-def transaction(folder: Path) -> Iterator[None]:
-    """The lock every save of the folder also takes to write (see store.lock)."""
-    from . import store
-
-    with store.transaction(folder):
-        yield
-
-
 def _write(folder: Path, entries: list[Approval], author: str, message: str) -> None:
     """Write the record and commit it (the caller holds the transaction)."""
     from . import store
@@ -181,7 +171,7 @@ def approve(folder: Path, party: str | None, name: str, seen: str,
     from . import store
 
     folder = Path(folder)
-    with transaction(folder):
+    with store.transaction(folder):  # the lock saves take to write
         current = content_key(folder)
         if seen != current:
             raise StaleApproval("Innehållet har ändrats sedan sidan visades. Granska den "
@@ -200,8 +190,10 @@ def approve(folder: Path, party: str | None, name: str, seen: str,
 def reopen(folder: Path, name: str, reason: str) -> list[Approval]:
     """Withdraw every approval (the documents are drafts again) and say why in the
     commit; returns what was withdrawn."""
+    from . import store
+
     folder = Path(folder)
-    with transaction(folder):
+    with store.transaction(folder):  # the lock saves take to write
         entries, _recorded, _problem = read_record(folder)
         # An empty record, not none: from now on only approvals make it final.
         _write(folder, [], name, f"{folder.name}: återöppnad som utkast av {name}: {reason}")

@@ -94,12 +94,12 @@ def show(request: Request) -> Response:
     info = summary(folder, shared(request))
     state = info.get("state") or approvals.state(folder)
     found = accounts(request)
+    withdrawn = [(a, approvals.withdrawn_by(folder, a)) for a in state.withdrawn]
     party = None
     if found is not None:
         party = found.approver_party(user(request) or "", folder.name)
-        _audit_withdrawn(request, folder, state)
-    review = {"version": state.content, "state": state,
-              "withdrawn": [(a, approvals.withdrawn_by(folder, a)) for a in state.withdrawn],
+        _audit_withdrawn(request, folder, state, withdrawn)
+    review = {"version": state.content, "state": state, "withdrawn": withdrawn,
               "party": None if state.approved_by(party or "") else party,
               "can_edit": allowed(request, folder.name, "edit"),
               "can_reopen": allowed(request, folder.name, "edit")
@@ -153,13 +153,15 @@ def year_steps(info: dict[str, Any], state: approvals.State, history: list[Any],
             "blockers": blockers if current in (0, 1) else []}
 
 
-def _audit_withdrawn(request: Request, folder: Path, state: approvals.State) -> None:
+def _audit_withdrawn(request: Request, folder: Path, state: approvals.State,
+                     withdrawn: list[tuple[approvals.Approval, Any]]) -> None:
     """Approvals whose content changed by a route the server did not see (git, a hand
-    edit, the CLI) go to the audit trail as withdrawn, naming the change, once."""
+    edit, the CLI) go to the audit trail as withdrawn, naming the change (withdrawn:
+    each withdrawn approval with the change that withdrew it), once."""
     found = accounts(request)
-    if found is None or not state.withdrawn:
+    if found is None or not withdrawn:
         return
-    change = approvals.withdrawn_by(folder, state.withdrawn[0])
+    change = withdrawn[0][1]
     what = (f"ändrat i {change.short} av {change.author}: {change.message}"
             if change is not None else "ändrat direkt i filerna")
     found.withdraw(folder.name, reason=what[:500], keep=state.content)
